@@ -1,0 +1,162 @@
+"""What a called API does to the gradient: the classification tables.
+
+Every call in differentiated code is resolved to a qualified name
+("numpy.exp", "tensorflow.shape", "builtins.float") and looked up here.  The
+tables are data so they are easy to read, test and extend; the analysis has no
+name-specific ``if``s.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Kind(Enum):
+    HOST_NUMERIC = "host-numeric"  # numpy/math/scipy math: a round-trip, result depends on the args
+    HOST_PREDICATE = "host-predicate"  # numpy/math test: a round-trip, result carries no gradient
+    CONVERSION = "conversion"  # np.asarray, float(), .numpy(): a round-trip, result depends on the arg
+    STATIC = "static"  # shapes, dtypes, len(): never a tensor, not a round-trip
+    OPAQUE = "opaque"  # a tensor op whose result carries no gradient (random, zeros, argmax, print)
+    SOURCE = "source"  # a differentiable tensor source (tf.Variable, Keras layers and models)
+    PROPAGATE = "propagate"  # result depends on the arguments (TensorFlow ops, unknown code)
+
+
+ROUND_TRIPS = {Kind.HOST_NUMERIC: "numpy-call", Kind.HOST_PREDICATE: "numpy-call", Kind.CONVERSION: "conversion"}
+
+# Attributes whose value is static metadata, never a tensor (``x.shape[0]``).
+STATIC_ATTRIBUTES = frozenset({
+    "shape", "dtype", "ndim", "name", "device", "graph", "rank", "size", "itemsize", "nbytes",
+    "batch_shape", "event_shape", "reparameterization_type", "trainable", "is_scalar",
+    "base_dtype", "real_dtype", "as_numpy_dtype",
+})
+
+# Methods called on a value, by name.
+METHODS = {
+    "numpy": Kind.CONVERSION,
+    "__array__": Kind.CONVERSION,
+    "get_shape": Kind.STATIC,
+    "batch_shape_tensor": Kind.STATIC,
+    "event_shape_tensor": Kind.STATIC,
+    "as_list": Kind.STATIC,
+    "assign": Kind.OPAQUE,
+    "assign_add": Kind.OPAQUE,
+    "assign_sub": Kind.OPAQUE,
+    "sample": Kind.PROPAGATE,
+}
+
+_HOST_PREDICATES = (
+    "isfinite isnan isinf isneginf isposinf isreal iscomplex all any argmax argmin argsort "
+    "nanargmax nanargmin sign floor ceil round around rint trunc fix equal not_equal greater "
+    "greater_equal less less_equal logical_and logical_or logical_not logical_xor nonzero "
+    "count_nonzero unique searchsorted allclose isclose array_equal array_equiv signbit heaviside"
+).split()
+_NUMPY_STATIC = "shape ndim size finfo iinfo dtype result_type issubdtype promote_types can_cast isscalar".split()
+_CONVERSIONS = (
+    "numpy.array numpy.asarray numpy.asanyarray numpy.ascontiguousarray numpy.asfarray "
+    "numpy.float16 numpy.float32 numpy.float64 numpy.float128 numpy.int8 numpy.int16 numpy.int32 "
+    "numpy.int64 numpy.uint8 numpy.bool_ numpy.complex64 numpy.complex128 numpy.copy "
+    "builtins.float builtins.int builtins.bool builtins.complex"
+).split()
+_BUILTIN_STATIC = (
+    "len isinstance issubclass type hasattr callable id print repr str format hash range "
+    "vars dir getattr setattr open iter next super object"
+).split()
+_TF_STATIC = (
+    "shape shape_n rank size get_static_value executing_eagerly is_tensor TensorShape "
+    "DType as_dtype constant_initializer"
+).split()
+_TF_OPAQUE = (
+    "zeros ones zeros_like ones_like fill range eye one_hot argmax argmin "
+    "stop_gradient print timestamp where_v1 unique searchsorted sort_indices argsort "
+    "is_finite is_nan is_inf equal not_equal greater less greater_equal "
+    "less_equal logical_and logical_or logical_not Assert group no_op control_dependencies "
+    "name_scope device py_function numpy_function"
+).split()
+
+EXACT: dict[str, Kind] = {
+    **{f"numpy.{name}": Kind.HOST_PREDICATE for name in _HOST_PREDICATES},
+    **{f"math.{name}": Kind.HOST_PREDICATE for name in "isfinite isnan isinf floor ceil trunc isclose copysign".split()},
+    **{f"numpy.{name}": Kind.STATIC for name in _NUMPY_STATIC},
+    **{name: Kind.CONVERSION for name in _CONVERSIONS},
+    **{f"builtins.{name}": Kind.STATIC for name in _BUILTIN_STATIC},
+    **{f"tensorflow.{name}": Kind.STATIC for name in _TF_STATIC},
+    **{f"tensorflow.{name}": Kind.OPAQUE for name in _TF_OPAQUE},
+    "tensorflow.Variable": Kind.SOURCE,
+    "tensorflow_probability.util.TransformedVariable": Kind.SOURCE,
+    "tensorflow_probability.util.DeferredTensor": Kind.SOURCE,
+    "keras.backend.epsilon": Kind.STATIC,
+    "keras.backend.floatx": Kind.STATIC,
+}
+
+# (prefix, kind, authoritative): the first matching prefix decides.  An
+# authoritative prefix wins over a same-named definition in the analysed
+# project; a non-authoritative one only applies to code outside the project
+# (so analysing TensorFlow Probability itself descends into its functions).
+PREFIXES: tuple[tuple[str, Kind, bool], ...] = (
+    ("numpy.", Kind.HOST_NUMERIC, True),
+    ("math.", Kind.HOST_NUMERIC, True),
+    ("scipy.", Kind.HOST_NUMERIC, True),
+    ("builtins.", Kind.PROPAGATE, True),
+    ("tensorflow.random.", Kind.OPAQUE, True),
+    ("tensorflow.debugging.", Kind.OPAQUE, True),
+    ("tensorflow.summary.", Kind.OPAQUE, True),
+    ("tensorflow.io.", Kind.OPAQUE, True),
+    ("tensorflow.data.", Kind.OPAQUE, True),
+    ("tensorflow.config.", Kind.OPAQUE, True),
+    ("tensorflow.dtypes.", Kind.STATIC, True),
+    ("tensorflow.", Kind.PROPAGATE, True),
+    ("keras.layers.", Kind.SOURCE, True),
+    ("keras.models.", Kind.SOURCE, True),
+    ("keras.Model", Kind.SOURCE, True),
+    ("keras.Sequential", Kind.SOURCE, True),
+    ("keras.Input", Kind.SOURCE, True),
+    ("keras.applications.", Kind.SOURCE, True),
+    ("keras.optimizers.", Kind.OPAQUE, True),
+    ("keras.metrics.", Kind.OPAQUE, True),
+    ("keras.initializers.", Kind.OPAQUE, True),
+    ("keras.regularizers.", Kind.OPAQUE, True),
+    ("keras.callbacks.", Kind.OPAQUE, True),
+    ("keras.utils.", Kind.OPAQUE, True),
+    ("keras.", Kind.PROPAGATE, True),
+    ("tensorflow_probability.internal.prefer_static.", Kind.STATIC, True),
+    ("tensorflow_probability.internal.tensorshape_util.", Kind.STATIC, True),
+    ("tensorflow_probability.internal.dtype_util.", Kind.STATIC, True),
+    ("tensorflow_probability.internal.samplers.", Kind.OPAQUE, True),
+    ("tensorflow_probability.internal.assert_util.", Kind.OPAQUE, True),
+    ("tensorflow_probability.", Kind.PROPAGATE, False),
+)
+
+# Spellings of the same API: rewritten before any lookup.
+ALIASES: tuple[tuple[str, str], ...] = (
+    ("tensorflow.compat.v2.", "tensorflow."),
+    ("tensorflow.compat.v1.", "tensorflow."),
+    ("tensorflow.python.keras.", "keras."),
+    ("tensorflow.keras.", "keras."),
+    ("tf_keras.", "keras."),
+    ("keras.src.", "keras."),
+    ("tensorflow.math.", "tensorflow."),
+    ("tensorflow_probability.python.", "tensorflow_probability."),
+)
+
+# Code generated for other backends is not TensorFlow (TFP's numpy/JAX substrates).
+NOT_TENSORFLOW = ("tensorflow_probability.substrates.", "tensorflow_probability.internal.backend.")
+
+
+def normalize(qualified: str) -> str:
+    for old, new in ALIASES:
+        if qualified.startswith(old) or qualified + "." == old:
+            qualified = new + qualified[len(old):]
+    return qualified
+
+
+def classify(qualified: str) -> tuple[Kind, bool] | None:
+    """(kind, authoritative) of a normalised qualified name, or None if unknown."""
+    kind = EXACT.get(qualified)
+    if kind is not None:
+        return kind, True
+    if qualified.startswith(NOT_TENSORFLOW):
+        return Kind.PROPAGATE, False
+    for prefix, kind, authoritative in PREFIXES:
+        if qualified.startswith(prefix):
+            return kind, authoritative
+    return None

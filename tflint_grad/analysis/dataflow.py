@@ -1,0 +1,432 @@
+"""Project-wide gradient data flow: which code is differentiated, which values
+are differentiable tensors, and which host round-trips reach the output.
+
+Two monotone fixpoints over all scopes of all modules:
+
+1. **Taint and reach.**  Each scope is evaluated against its summary: every
+   local value gets an *origin* set (the parameters it depends on, and/or
+   ``SOURCE`` for an intrinsic tensor source).  A function's return summary
+   (which parameters reach the return) makes calls context-sensitive one level
+   deep.  Entry points mark callables as differentiated ("reached") and say
+   which of their parameters receive tensors; calls in differentiated code
+   pass reach and tensor-ness on to project functions, across files.
+2. **Output flow.**  From each differentiated output (the return of a
+   differentiated function whose result matters, and ``tape.gradient``
+   targets) walk the dependencies backwards; the round-trips met on the way
+   cut the gradient, the others only cost a host sync.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ..summary.model import CALL, NAME, SELF_ATTR, Call, ModuleSummary, Scope
+from .apis import ROUND_TRIPS, Kind
+from .calls import Resolver, Target, map_arguments, self_name, slot_argument
+from .entry_points import (
+    CALLABLE_APIS, CLASS_FAMILIES, CLASS_METHODS, DECORATORS, KERAS_TENSOR_ATTRIBUTES,
+    TAPE_TARGET_METHODS, CallableApi,
+)
+from .project import Definition, Project
+
+SOURCE = "<source>"
+EMPTY: frozenset = frozenset()
+NO_FLOW = (Kind.STATIC, Kind.OPAQUE, Kind.HOST_PREDICATE, Kind.SOURCE)
+
+Key = tuple  # (path, scope id)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a scope (or a tape block) is differentiated, for messages."""
+
+    kind: str  # "entry" | "tape" | "class" | "decorator"
+    path: str
+    index: int  # locator of the explaining node: the API call, the with, the class, the def
+    function: str = ""  # the differentiated entry function
+    api: str = ""  # the API as written ("tfp.vi.monte_carlo_variational_loss") or the class name
+    slot: str = ""  # "target_log_prob_fn"
+    via: tuple[str, ...] = ()  # callers between the entry function and this one
+
+
+@dataclass(frozen=True)
+class RawRoundTrip:
+    """A round-trip as the data flow sees it; positions are added later."""
+
+    path: str
+    call_index: int
+    kind: str
+    qualified: str
+    callee: str | None
+    value: tuple  # the tensor atom it is applied to
+    on_output_path: bool
+    reason: Reason
+    function: str  # the scope it is in
+    in_tape: bool  # written directly inside a tf.GradientTape block
+
+
+class Dataflow:
+    def __init__(self, project: Project, extra_apis: tuple[CallableApi, ...] = ()) -> None:
+        self.project = project
+        self.resolver = Resolver(project, CALLABLE_APIS + extra_apis)
+        self.modules: dict[str, ModuleSummary] = {s.path: s for s in project.summaries}
+        self.origins: dict[Key, dict[tuple, frozenset]] = {}
+        self.tainted_params: dict[Key, set[str]] = defaultdict(set)
+        self.reached: dict[Key, Reason] = {}
+        self.relevant: set[Key] = set()  # differentiated functions whose return is an output
+        self.returns: dict[Key, tuple[frozenset, bool]] = {}
+        self.signatures: dict[Key, tuple] = {}
+        self.dependents: dict[Key, set[Key]] = defaultdict(set)
+        self.children: dict[Key, list[Key]] = defaultdict(list)
+        self.families: dict[Key, str | None] = {}
+        self.class_attributes: dict[Key, dict[str, bool]] = defaultdict(dict)
+        self.output_entries: set[Key] = set()  # reached as an entry whose return is differentiated
+        self.queue: list[Key] = []
+        self.queued: set[Key] = set()
+        for module in project.summaries:
+            for scope in module.scopes.values():
+                key = (module.path, scope.id)
+                if scope.parent is not None:
+                    self.children[(module.path, scope.parent)].append(key)
+                self.enqueue(key)
+
+    # -- driving -------------------------------------------------------------
+    def run(self) -> list[RawRoundTrip]:
+        self._seed_classes_and_decorators()
+        self._drain(self.evaluate)
+        self.relevant = set(self.output_entries)
+        self.flows: dict[Key, set[int]] = {}
+        for key in self._differentiated_keys():
+            self.enqueue(key)
+        self._drain(self.evaluate_flow)
+        return [rt for key in self._differentiated_keys() for rt in self.round_trips(key)]
+
+    def enqueue(self, key: Key) -> None:
+        if key not in self.queued:
+            self.queued.add(key)
+            self.queue.append(key)
+
+    def _drain(self, step) -> None:
+        while self.queue:
+            key = self.queue.pop()
+            self.queued.discard(key)
+            step(key)
+
+    def _differentiated_keys(self) -> list[Key]:
+        keys = set(self.reached)
+        for module in self.project.summaries:
+            keys.update((module.path, s.id) for s in module.scopes.values() if s.regions)
+        return sorted(keys)
+
+    def scope_of(self, key: Key) -> tuple[ModuleSummary, Scope]:
+        module = self.modules[key[0]]
+        return module, module.scopes[key[1]]
+
+    # -- entry points that are not calls ---------------------------------------
+    def _seed_classes_and_decorators(self) -> None:
+        for module in self.project.summaries:
+            for info in module.classes.values():
+                family = self.family((module.path, info.id))
+                for entry in CLASS_METHODS:
+                    method = info.methods.get(entry.method)
+                    if family == entry.family and method is not None:
+                        scope = module.scopes[method]
+                        params = self._tensor_params(scope, 1, entry.tensor_params)
+                        reason = Reason("class", module.path, info.index, f"{info.name}.{entry.method}", info.name)
+                        self.reach((module.path, method), reason, params, entry.output)
+            for scope in module.scopes.values():
+                for decorator in scope.decorators:
+                    target = self.resolver.qualified_name(module, scope, decorator)
+                    if target in DECORATORS:
+                        reason = Reason("decorator", module.path, scope.index, scope.name, decorator)
+                        self.reach((module.path, scope.id), reason, self._tensor_params(scope, 0, None), DECORATORS[target])
+
+    def family(self, key: Key) -> str | None:
+        """"layer", "loss" or None for a project class, through its bases."""
+        if key in self.families:
+            return self.families[key]
+        self.families[key] = None  # cycle guard
+        module = self.modules[key[0]]
+        found = None
+        for base in self.project.class_bases(Definition(module, key[1], True)):
+            found = CLASS_FAMILIES.get(base) if isinstance(base, str) else self.family((base.module.path, base.id))
+            if found:
+                break
+        self.families[key] = found
+        return found
+
+    # -- phase 1: taint and reach --------------------------------------------------
+    def reach(self, key: Key, reason: Reason, params: set[str], output: bool | None = None) -> None:
+        changed = key not in self.reached
+        self.reached.setdefault(key, reason)
+        if output:
+            self.output_entries.add(key)
+        new = params - self.tainted_params[key]
+        if new:
+            self.tainted_params[key] |= new
+            changed = True
+        if changed:
+            self.enqueue(key)
+
+    @staticmethod
+    def _tensor_params(scope: Scope, skip: int, positions: tuple[int, ...] | None, bound: tuple[str, ...] = ()) -> set[str]:
+        params = [p for p in scope.params if p.name not in bound]
+        positional = [p for p in params if p.kind == "positional"][skip:]
+        if positions is None:
+            return {p.name for p in positional} | {p.name for p in params if p.kind != "positional"}
+        return {positional[i].name for i in positions if i < len(positional)}
+
+    def evaluate(self, key: Key) -> None:
+        module, scope = self.scope_of(key)
+        origins, origin = self._local_origins(key, module, scope)
+        self.origins[key] = origins
+        returns = self._union(origin, scope.returns)
+        self.returns[key] = (frozenset(o for o in returns if o != SOURCE), SOURCE in returns)
+        tainted_names = frozenset(a for a, o in origins.items() if a[0] == NAME and self.is_tainted(key, o))
+        self._update_class_attributes(key, module, scope, origin)
+        signature = (self.returns[key], tainted_names, tuple(sorted(self.class_attributes.get((key[0], scope.class_id), {}).items())))
+        if self.signatures.get(key) != signature:
+            self.signatures[key] = signature
+            for other in self.dependents[key] | set(self.children[key]):
+                self.enqueue(other)
+        self._propagate_reach(key, module, scope, origin)
+
+    def is_tainted(self, key: Key, origin: frozenset) -> bool:
+        return SOURCE in origin or bool(origin & self.tainted_params[key])
+
+    def _local_origins(self, key: Key, module: ModuleSummary, scope: Scope):
+        """Origins of every name and call of a scope, by a local worklist."""
+        params = {p.name for p in scope.params}
+        keras_self = self_name(scope) if scope.class_id and self.family((key[0], scope.class_id)) else None
+        items: dict[tuple, tuple] = {(NAME, name): deps for name, deps in scope.bindings.items()}
+        calls = {(CALL, call.index): call for call in scope.calls}
+        readers: dict[tuple, list[tuple]] = defaultdict(list)
+        for item, deps in items.items():
+            for atom in deps:
+                readers[atom].append(item)
+        for item, call in calls.items():
+            for atom in self._call_inputs(call):
+                readers[atom].append(item)
+        origins: dict[tuple, frozenset] = {}
+
+        def origin(atom: tuple) -> frozenset:
+            kind, value = atom
+            if kind == NAME:
+                found = origins.get(atom, EMPTY)
+                if value in params:
+                    found = found | {value} | ({SOURCE} if value == keras_self else EMPTY)
+                elif atom not in items:
+                    found = self._outer_origin(key, module, scope, value)
+                return found
+            if kind == CALL:
+                return origins.get(atom, EMPTY)
+            return self._self_attribute_origin(key, module, scope, value)
+
+        work = list(items) + list(calls)
+        pending = set(work)
+        while work:
+            item = work.pop()
+            pending.discard(item)
+            if item[0] == NAME:
+                new = frozenset().union(*(origin(a) for a in items[item])) if items[item] else EMPTY
+            else:
+                new = self._call_origin(key, module, scope, calls[item], origin)
+            if new != origins.get(item, EMPTY):
+                origins[item] = new
+                for reader in readers.get(item, ()):
+                    if reader not in pending:
+                        pending.add(reader)
+                        work.append(reader)
+        for name in params:
+            origins[(NAME, name)] = origin((NAME, name))
+        return origins, origin
+
+    @staticmethod
+    def _call_inputs(call: Call) -> list[tuple]:
+        return [*call.receiver, *(atom for arg in call.args for atom in arg.deps)]
+
+    def _call_origin(self, key: Key, module: ModuleSummary, scope: Scope, call: Call, origin) -> frozenset:
+        target = self.resolver.call(module, scope, call)
+        if target.definition is not None:
+            definition = target.definition
+            callee_key = (definition.module.path, definition.id)
+            if definition.is_class:
+                if self.family(callee_key):
+                    return frozenset({SOURCE})
+                return self._union(origin, self._call_inputs(call))
+            self.dependents[callee_key].add(key)
+            params, source = self.returns.get(callee_key, (EMPTY, False))
+            found = {SOURCE} if source else set()
+            for name, deps in map_arguments(definition.scope, call.args, target.skip):
+                if name in params:
+                    found |= self._union(origin, deps)
+            return frozenset(found)
+        if target.kind == Kind.SOURCE:
+            return frozenset({SOURCE})
+        if target.kind in (Kind.STATIC, Kind.OPAQUE, Kind.HOST_PREDICATE):
+            return EMPTY
+        return self._union(origin, self._call_inputs(call))
+
+    @staticmethod
+    def _union(origin, deps) -> frozenset:
+        return frozenset().union(*(origin(a) for a in deps)) if deps else EMPTY
+
+    def _outer_origin(self, key: Key, module: ModuleSummary, scope: Scope, name: str) -> frozenset:
+        """A free variable: tainted if the enclosing scope that binds it says so."""
+        if scope.parent is None:
+            return EMPTY
+        binding = self.project.lookup(module, module.scopes[scope.parent], name)
+        if binding is None or binding.kind != "var":
+            return EMPTY
+        outer = (module.path, binding.scope_id)
+        self.dependents[outer].add(key)
+        origin = self.origins.get(outer, {}).get((NAME, name), EMPTY)
+        return frozenset({SOURCE}) if self.is_tainted(outer, origin) else EMPTY
+
+    def _self_attribute_origin(self, key: Key, module: ModuleSummary, scope: Scope, attr: str) -> frozenset:
+        if scope.class_id is None:
+            return EMPTY
+        class_key = (module.path, scope.class_id)
+        for method in module.classes[scope.class_id].methods.values():
+            self.dependents[(module.path, method)].add(key)
+        assigned = self.class_attributes.get(class_key, {})
+        if attr in assigned:
+            return frozenset({SOURCE}) if assigned[attr] else EMPTY
+        if self.family(class_key) and attr in KERAS_TENSOR_ATTRIBUTES:
+            return frozenset({SOURCE})
+        return EMPTY
+
+    def _update_class_attributes(self, key: Key, module: ModuleSummary, scope: Scope, origin) -> None:
+        if scope.class_id is None or not scope.self_attrs:
+            return
+        table = self.class_attributes[(module.path, scope.class_id)]
+        for attr, deps in scope.self_attrs.items():
+            tainted = any(self.is_tainted(key, origin(a)) for a in deps)
+            table[attr] = table.get(attr, False) or tainted
+
+    def _propagate_reach(self, key: Key, module: ModuleSummary, scope: Scope, origin) -> None:
+        whole = key in self.reached
+        for call in scope.calls:
+            target = self.resolver.call(module, scope, call)
+            differentiated = whole or bool(call.regions)
+            if target.api is not None and (differentiated or not target.api.inherit):
+                self._reach_callables(key, module, scope, call, target.api, differentiated)
+            definition = target.definition
+            if differentiated and definition is not None and not definition.is_class:
+                callee = definition.scope
+                params = {
+                    name for name, deps in map_arguments(callee, call.args, target.skip)
+                    if any(self.is_tainted(key, origin(a)) for a in deps)
+                }
+                self.reach((definition.module.path, definition.id), self._via(key, scope, call), params)
+
+    def _via(self, key: Key, scope: Scope, call: Call) -> Reason:
+        if call.regions and key not in self.reached:
+            region = scope.regions[call.regions[-1]]
+            return Reason("tape", key[0], region.index)
+        reason = self.reached[key]
+        name = scope.name if scope.kind != "lambda" else "a lambda"
+        return Reason(reason.kind, reason.path, reason.index, reason.function, reason.api, reason.slot, reason.via + (name,))
+
+    def _reach_callables(self, key: Key, module: ModuleSummary, scope: Scope, call: Call, api: CallableApi, differentiated: bool) -> None:
+        for slot in api.slots:
+            arg = slot_argument(call, slot.position, slot.keyword)
+            if arg is None or arg.ref is None:
+                continue
+            target = self.resolver.callable_ref(module, scope, arg.ref)
+            if target is None or target.definition is None:
+                continue
+            callee = target.definition.scope
+            name = callee.name if callee.kind != "lambda" else "a lambda"
+            if api.inherit:
+                reason = self._via(key, scope, call)
+            else:
+                reason = Reason("entry", module.path, call.index, name, call.callee or f".{call.attr}", slot.keyword or "")
+            params = self._tensor_params(callee, target.skip, api.tensor_params, target.bound_keywords)
+            self.reach((target.definition.module.path, target.definition.id), reason, params, api.output)
+
+    # -- phase 2: what reaches the differentiated output -----------------------------
+    def evaluate_flow(self, key: Key) -> None:
+        module, scope = self.scope_of(key)
+        calls = {call.index: call for call in scope.calls}
+        outputs: list[tuple] = list(scope.returns) if key in self.relevant else []
+        everything_in: set[int] = set()
+        for position, region in enumerate(scope.regions):
+            targets = self._tape_targets(scope, region.tape_name)
+            if targets is None:
+                everything_in.add(position)
+            else:
+                outputs += targets
+        seen: set[tuple] = set()
+        stack = list(outputs)
+        whole = key in self.reached
+        while stack:
+            atom = stack.pop()
+            if atom in seen:
+                continue
+            seen.add(atom)
+            if atom[0] == NAME:
+                stack.extend(scope.bindings.get(atom[1], ()))
+            elif atom[0] == CALL and atom[1] in calls:
+                stack.extend(self._flow_inputs(key, module, scope, calls[atom[1]], whole))
+        flows = {value for kind, value in seen if kind == CALL}
+        flows |= {c.index for c in scope.calls if set(c.regions) & everything_in}
+        self.flows[key] = flows
+
+    def _flow_inputs(self, key: Key, module: ModuleSummary, scope: Scope, call: Call, whole: bool) -> list[tuple]:
+        target = self.resolver.call(module, scope, call)
+        definition = target.definition
+        if definition is not None and not definition.is_class:
+            callee_key = (definition.module.path, definition.id)
+            if (whole or call.regions) and callee_key in self.reached and callee_key not in self.relevant:
+                self.relevant.add(callee_key)
+                self.enqueue(callee_key)
+            params = self.returns.get(callee_key, (EMPTY, False))[0]
+            return [a for name, deps in map_arguments(definition.scope, call.args, target.skip) if name in params for a in deps]
+        if target.kind in NO_FLOW:
+            return []
+        return self._call_inputs(call)
+
+    @staticmethod
+    def _tape_targets(scope: Scope, tape: str | None) -> list[tuple] | None:
+        if tape is None:
+            return None
+        names = {f"{tape}.{method}" for method in TAPE_TARGET_METHODS}
+        targets = [slot_argument(c, 0, "target") for c in scope.calls if c.callee in names]
+        found = [atom for arg in targets if arg is not None for atom in arg.deps]
+        return found if targets else None
+
+    # -- the result ----------------------------------------------------------------
+    def round_trips(self, key: Key):
+        module, scope = self.scope_of(key)
+        whole = key in self.reached
+        origins = self.origins.get(key, {})
+        for call in scope.calls:
+            if not (whole or call.regions):
+                continue
+            target = self.resolver.call(module, scope, call)
+            kind = ROUND_TRIPS.get(target.kind) if target.definition is None else None
+            if kind is None:
+                continue
+            is_method = target.qualified.startswith("tensor.")
+            inputs = call.receiver if is_method else [a for arg in call.args for a in arg.deps]
+            value = next((a for a in inputs if self._atom_tainted(key, module, scope, origins, a)), None)
+            if value is None:
+                continue
+            on_path = call.index in self.flows.get(key, ()) and target.kind != Kind.HOST_PREDICATE
+            if call.regions:
+                reason = Reason("tape", key[0], scope.regions[call.regions[-1]].index)
+            else:
+                reason = self.reached[key]
+            yield RawRoundTrip(
+                key[0], call.index, kind, target.qualified, call.callee, value, on_path, reason,
+                scope.name if scope.kind != "lambda" else "a lambda", bool(call.regions),
+            )
+
+    def _atom_tainted(self, key: Key, module: ModuleSummary, scope: Scope, origins, atom: tuple) -> bool:
+        if atom[0] == NAME and atom not in origins:
+            return self.is_tainted(key, self._outer_origin(key, module, scope, atom[1]))
+        if atom[0] == SELF_ATTR:
+            return self.is_tainted(key, self._self_attribute_origin(key, module, scope, atom[1]))
+        return self.is_tainted(key, origins.get(atom, EMPTY))

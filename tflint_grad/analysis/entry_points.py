@@ -1,0 +1,139 @@
+"""What makes code differentiated: the entry-point table.
+
+Three kinds of entry, all data:
+
+* ``CALLABLE_APIS``: functions and classes that take a callable and
+  differentiate it (``tfp.vi.monte_carlo_variational_loss(target_log_prob_fn,
+  ...)``).  ``inherit`` entries (``tf.map_fn``, ``tf.cond`` ...) only pass
+  differentiation on when the call itself sits in differentiated code.
+* ``CLASS_METHODS``: methods of Keras Layer/Model/Loss subclasses.
+* ``DECORATORS``: ``@tf.custom_gradient``.
+
+``tf.GradientTape`` blocks are found by the summary builder.  Users add their
+own callable APIs in ``[tool.tflint-grad] entry-points`` (see ``config.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ALL = None  # every parameter of the callable receives tensors
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where the API takes the callable: by position, by keyword, or both."""
+
+    position: int | None
+    keyword: str | None
+
+
+@dataclass(frozen=True)
+class CallableApi:
+    qualified: str  # normalised (see apis.normalize); for methods, just ".name"
+    slots: tuple[Slot, ...]
+    tensor_params: tuple[int, ...] | None = ALL  # positions that get differentiable tensors
+    output: bool = True  # is the callable's return value the differentiated output?
+    inherit: bool = False  # differentiated only when called from differentiated code
+
+    @property
+    def is_method(self) -> bool:
+        return self.qualified.startswith(".")
+
+
+def _target(qualified: str, extra: tuple[Slot, ...] = (), **kw) -> CallableApi:
+    return CallableApi(qualified, (Slot(0, "target_log_prob_fn"), *extra), **kw)
+
+
+CALLABLE_APIS: tuple[CallableApi, ...] = (
+    _target("tensorflow_probability.vi.monte_carlo_variational_loss", (Slot(None, "discrepancy_fn"),)),
+    _target("tensorflow_probability.vi.fit_surrogate_posterior", (Slot(None, "discrepancy_fn"),)),
+    _target("tensorflow_probability.vi.fit_surrogate_posterior_stateless", (Slot(1, "build_surrogate_posterior_fn"),)),
+    CallableApi("tensorflow_probability.vi.csiszar_vimco", (Slot(0, "f"), Slot(1, "p_log_prob"))),
+    CallableApi("tensorflow_probability.math.minimize", (Slot(0, "loss_fn"),)),
+    CallableApi("tensorflow_probability.math.minimize_stateless", (Slot(0, "loss_fn"),)),
+    CallableApi("tensorflow_probability.math.value_and_gradient", (Slot(0, "f"),)),
+    CallableApi("tensorflow_probability.math.value_and_gradient_with_auto_expansion", (Slot(0, "f"),)),
+    _target("tensorflow_probability.mcmc.HamiltonianMonteCarlo"),
+    _target("tensorflow_probability.mcmc.UncalibratedHamiltonianMonteCarlo"),
+    _target("tensorflow_probability.mcmc.NoUTurnSampler"),
+    _target("tensorflow_probability.mcmc.MetropolisAdjustedLangevinAlgorithm"),
+    _target("tensorflow_probability.mcmc.UncalibratedLangevin"),
+    CallableApi("keras.layers.Lambda", (Slot(0, "function"),)),
+    CallableApi(".minimize", (Slot(0, "loss"),)),  # Keras optimizer.minimize(loss_fn, var_list)
+    CallableApi(".compile", (Slot(1, "loss"),), tensor_params=(1,)),  # model.compile(loss=fn): y_pred only
+    CallableApi("tensorflow.map_fn", (Slot(0, "fn"),), inherit=True),
+    CallableApi("tensorflow.vectorized_map", (Slot(0, "fn"),), inherit=True),
+    CallableApi("tensorflow.scan", (Slot(0, "fn"),), inherit=True),
+    CallableApi("tensorflow.foldl", (Slot(0, "fn"),), inherit=True),
+    CallableApi("tensorflow.foldr", (Slot(0, "fn"),), inherit=True),
+    CallableApi("tensorflow.while_loop", (Slot(1, "body"),), inherit=True),
+    CallableApi("tensorflow.cond", (Slot(1, "true_fn"), Slot(2, "false_fn")), inherit=True),
+    CallableApi("tensorflow.recompute_grad", (Slot(0, "f"),), inherit=True),
+)
+
+
+@dataclass(frozen=True)
+class ClassMethod:
+    family: str  # "layer" (Layer, Model, Module) or "loss" (keras.losses.Loss)
+    method: str
+    tensor_params: tuple[int, ...] | None = ALL  # positions after ``self``
+    output: bool = True
+
+
+CLASS_FAMILIES: dict[str, str] = {
+    "keras.layers.Layer": "layer",
+    "keras.Layer": "layer",
+    "keras.engine.base_layer.Layer": "layer",
+    "keras.Model": "layer",
+    "keras.models.Model": "layer",
+    "keras.Sequential": "layer",
+    "keras.models.Sequential": "layer",
+    "tensorflow.Module": "layer",
+    "keras.losses.Loss": "loss",
+    "keras.Loss": "loss",
+}
+
+CLASS_METHODS: tuple[ClassMethod, ...] = (
+    ClassMethod("layer", "call"),
+    ClassMethod("layer", "compute_loss", tensor_params=(1, 2)),  # (x, y, y_pred): y_pred
+    ClassMethod("layer", "train_step", output=False),  # its tape decides what is differentiated
+    ClassMethod("loss", "call", tensor_params=(1,)),  # (y_true, y_pred): y_pred
+)
+
+# Attributes Keras objects have without the subclass assigning them.
+KERAS_TENSOR_ATTRIBUTES = frozenset({
+    "trainable_variables", "trainable_weights", "weights", "variables", "kernel", "bias",
+    "embeddings", "losses",
+})
+
+# Decorated functions whose body is differentiated; their return is not the
+# output that gets differentiated (tf.custom_gradient defines its own gradient).
+DECORATORS: dict[str, bool] = {"tensorflow.custom_gradient": False}
+
+# tape.<method>(target, ...) calls whose first argument is differentiated.
+TAPE_TARGET_METHODS = ("gradient", "jacobian", "batch_jacobian")
+
+
+def find_callable_api(qualified: str, table: tuple[CallableApi, ...]) -> CallableApi | None:
+    """Match a normalised qualified name against the table.
+
+    TFP is matched on its top package and the final name, so the public
+    ``tfp.vi.x`` and the internal ``tensorflow_probability.python.vi.module.x``
+    are the same entry.
+    """
+    for api in table:
+        if api.is_method:
+            continue
+        if qualified == api.qualified:
+            return api
+        root, _, rest = api.qualified.partition(".")
+        package = rest.split(".")[0]
+        if (root == "tensorflow_probability" and qualified.startswith(f"{root}.{package}.")
+                and qualified.rsplit(".", 1)[-1] == api.qualified.rsplit(".", 1)[-1]):
+            return api
+    return None
+
+
+def find_method_api(method: str, table: tuple[CallableApi, ...]) -> CallableApi | None:
+    return next((api for api in table if api.is_method and api.qualified == "." + method), None)

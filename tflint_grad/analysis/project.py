@@ -1,0 +1,145 @@
+"""The project: every module's summary, and name resolution across them.
+
+Module names follow Python's rules: a file's dotted name is its path from
+the first folder upward that is not a package (has no ``__init__.py``).  So
+``from model.density import log_density`` in ``train.py`` finds the helper in
+``model/density.py`` when both are analysed together.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+from dataclasses import dataclass
+
+from ..summary.model import ClassInfo, ModuleSummary, Scope
+from .apis import normalize
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+def module_name(path: str) -> str:
+    path = os.path.abspath(path)
+    folder, filename = os.path.split(path)
+    stem = os.path.splitext(filename)[0]
+    parts = [] if stem == "__init__" else [stem]
+    while os.path.isfile(os.path.join(folder, "__init__.py")):
+        folder, package = os.path.split(folder)
+        parts.append(package)
+    return ".".join(reversed(parts)) or stem
+
+
+def absolute_import(importer: str, is_package: bool, imported: str) -> str:
+    """Resolve a relative import ("..density.f") against the importing module's name."""
+    if not imported.startswith("."):
+        return imported
+    dots = len(imported) - len(imported.lstrip("."))
+    package = importer.split(".") if is_package else importer.split(".")[:-1]
+    base = package[: len(package) - (dots - 1)]
+    rest = imported[dots:]
+    return ".".join([*base, rest]) if rest else ".".join(base)
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A function/lambda scope or a class defined somewhere in the project."""
+
+    module: ModuleSummary
+    id: str
+    is_class: bool
+
+    @property
+    def scope(self) -> Scope:
+        return self.module.scopes[self.id]
+
+    @property
+    def klass(self) -> ClassInfo:
+        return self.module.classes[self.id]
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What a name in a scope refers to."""
+
+    kind: str  # "var" (a local/enclosing/global variable), "def", "qualified" (import/builtin)
+    scope_id: str | None = None  # for "var": the scope that binds it
+    definition: Definition | None = None  # for "def"
+    qualified: str | None = None  # for "qualified"
+
+
+class Project:
+    def __init__(self, summaries: list[ModuleSummary]) -> None:
+        self.summaries = summaries
+        self.modules: dict[str, ModuleSummary] = {}
+        self.names: dict[str, str] = {}
+        for summary in summaries:
+            name = module_name(summary.path)
+            self.names[summary.path] = name
+            self.modules.setdefault(name, summary)
+
+    # -- names inside one module ---------------------------------------------
+    def lookup(self, module: ModuleSummary, scope: Scope, name: str) -> Binding | None:
+        current: Scope | None = scope
+        while current is not None:
+            if name in current.defs:
+                return self._definition(module, current.defs[name])
+            if name in current.bindings or any(p.name == name for p in current.params):
+                return Binding("var", scope_id=current.id)
+            current = module.scopes.get(current.parent) if current.parent else None
+        if name in module.imports:
+            return Binding("qualified", qualified=self.absolute(module, module.imports[name]))
+        if name in BUILTIN_NAMES:
+            return Binding("qualified", qualified=f"builtins.{name}")
+        return None
+
+    @staticmethod
+    def _definition(module: ModuleSummary, id: str) -> Binding:
+        return Binding("def", definition=Definition(module, id, id in module.classes))
+
+    def absolute(self, module: ModuleSummary, imported: str) -> str:
+        return absolute_import(self.names[module.path], module.is_package, imported)
+
+    # -- qualified names across modules --------------------------------------
+    def resolve(self, qualified: str, depth: int = 0) -> Definition | None:
+        """The project definition a qualified name refers to, following re-exports."""
+        parts = qualified.split(".")
+        for split in range(len(parts) - 1, 0, -1):
+            module = self.modules.get(".".join(parts[:split]))
+            if module is None:
+                continue
+            return self._member(module, parts[split:], depth)
+        return None
+
+    def _member(self, module: ModuleSummary, rest: list[str], depth: int) -> Definition | None:
+        top = module.scopes["<module>"]
+        head = rest[0]
+        if head in top.defs:
+            definition = Definition(module, top.defs[head], top.defs[head] in module.classes)
+            if len(rest) == 1:
+                return definition
+            if definition.is_class and len(rest) == 2:
+                method = definition.klass.methods.get(rest[1])
+                return Definition(module, method, False) if method else None
+            return None
+        if head in module.imports and depth < 8:
+            target = self.absolute(module, module.imports[head])
+            return self.resolve(".".join([target, *rest[1:]]), depth + 1)
+        return None
+
+    def class_bases(self, definition: Definition, seen: frozenset = frozenset()) -> list[str | Definition]:
+        """Bases of a class, project classes as definitions, others as normalised names."""
+        info = definition.klass
+        out: list[str | Definition] = []
+        scope = definition.module.scopes[info.parent]
+        for base in info.bases:
+            head, _, rest = base.partition(".")
+            binding = self.lookup(definition.module, scope, head)
+            if binding is None:
+                continue
+            if binding.kind == "def" and binding.definition.is_class and not rest:
+                out.append(binding.definition)
+            elif binding.kind == "qualified":
+                qualified = normalize(f"{binding.qualified}.{rest}" if rest else binding.qualified)
+                found = self.resolve(qualified)
+                out.append(found if found is not None and found.is_class else qualified)
+        return [b for b in out if not (isinstance(b, Definition) and (b.module.path, b.id) in seen)]

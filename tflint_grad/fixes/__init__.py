@@ -1,0 +1,1 @@
+"""Autofixes: rewriting host (numpy/math/scipy) calls into TensorFlow ops."""

@@ -1,0 +1,129 @@
+"""Build the fix for one finding: small text edits, never a rewrite of the file.
+
+A numpy call becomes its TensorFlow twin by renaming the called function (and
+renaming keywords) in place, so nested calls (``np.log(np.exp(x))``) and
+several fixes on one line never overlap, and everything else on the line -
+comments, spacing, constants such as ``np.sqrt(2*np.pi)`` - stays as written.
+When the module has no usable TensorFlow import, the fix also inserts
+``import tensorflow as tf`` after the last top-level import; identical
+insertions from several fixes are merged when applied.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from ..analysis.dataflow import RawRoundTrip
+from ..findings import Fix, Position, Span, TextEdit
+from ..parse.located import Located
+from .replacements import Replacement, replacement_for
+
+TENSORFLOW = "tensorflow"
+
+
+def tensorflow_spelling(target: str, located: Located) -> tuple[str, TextEdit | None]:
+    """How ``target`` ("tensorflow.math.log") is written in this module, and the import it needs.
+
+    An existing alias is reused, the longest matching one first
+    (``from tensorflow import math as tfm`` gives ``tfm.log``).
+    """
+    imports = located.summary.imports
+    best = None
+    for alias, qualified in imports.items():
+        if (target == qualified or target.startswith(qualified + ".")) and qualified.startswith(TENSORFLOW):
+            if qualified.split(".")[0] == TENSORFLOW and (best is None or len(qualified) > len(best[1])):
+                best = (alias, qualified)
+    if best is not None:
+        alias, qualified = best
+        return alias + target[len(qualified):], None
+    taken = set(located.summary.scopes["<module>"].bindings) | set(imports)
+    alias = "tf" if "tf" not in taken else TENSORFLOW
+    statement = "import tensorflow as tf" if alias == "tf" else "import tensorflow"
+    return alias + target[len(TENSORFLOW):], TextEdit(_import_span(located), statement + _newline(located))
+
+
+def _newline(located: Located) -> str:
+    return located.module.default_newline
+
+
+def _import_span(located: Located) -> Span:
+    """An empty span at the start of the line after the last top-level import."""
+    line = 1
+    for statement in located.module.body:
+        if isinstance(statement, cst.SimpleStatementLine) and any(
+            isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+        ):
+            line = located.span(statement).end.line + 1
+        elif line == 1 and _is_docstring(statement):
+            line = located.span(statement).end.line + 1
+    position = Position(line, 0)
+    return Span(position, position)
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
+
+
+def suggestion(raw: RawRoundTrip, located: Located) -> str | None:
+    """The TensorFlow spelling to name in the message, if there is one."""
+    replacement = replacement_for(raw.qualified)
+    if replacement is None:
+        return None
+    return tensorflow_spelling(replacement.target, located)[0]
+
+
+def fix_for(raw: RawRoundTrip, node: cst.Call, located: Located) -> Fix | None:
+    if raw.kind == "numpy-call":
+        replacement = replacement_for(raw.qualified)
+        if replacement is not None and _arguments_fit(node, replacement):
+            return _rename(node, replacement, located)
+        return None
+    if raw.qualified == "tensor.numpy" and isinstance(node.func, cst.Attribute) and not node.args:
+        return _unwrap_method(node, located)
+    if raw.qualified in UNWRAPPABLE and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
+        return _unwrap_call(node, located, raw.callee or "the conversion")
+    return None
+
+
+# Conversions whose removal keeps a tensor where the code had an ndarray: the
+# value is the same, but it is now a tf.Tensor, so code that relies on ndarray
+# behaviour (in-place writes, numpy-only methods) can break: always unsafe.
+UNWRAPPABLE = frozenset({"numpy.array", "numpy.asarray", "numpy.asanyarray"})
+
+
+def _arguments_fit(node: cst.Call, replacement: Replacement) -> bool:
+    positional = [a for a in node.args if a.keyword is None]
+    if any(a.star for a in node.args) or len(positional) > replacement.max_positional:
+        return False
+    return all(a.keyword.value in replacement.keywords for a in node.args if a.keyword is not None)
+
+
+def _rename(node: cst.Call, replacement: Replacement, located: Located) -> Fix:
+    spelling, import_edit = tensorflow_spelling(replacement.target, located)
+    edits = [TextEdit(located.span(node.func), spelling)]
+    for arg in node.args:
+        if arg.keyword is not None and replacement.keywords[arg.keyword.value] != arg.keyword.value:
+            edits.append(TextEdit(located.span(arg.keyword), replacement.keywords[arg.keyword.value]))
+    if import_edit is not None:
+        edits.append(import_edit)
+    written = located.code(node.func)
+    return Fix(f"Replace `{written}` with `{spelling}`", tuple(edits), replacement.safe)
+
+
+def _unwrap_method(node: cst.Call, located: Located) -> Fix:
+    """``t.numpy()`` -> ``t``: delete from the end of ``t`` to the end of the call."""
+    receiver_end = located.span(node.func.value).end
+    return Fix("Remove `.numpy()`", (TextEdit(Span(receiver_end, located.span(node).end), ""),), safe=False)
+
+
+def _unwrap_call(node: cst.Call, located: Located, written: str) -> Fix:
+    """``np.asarray(t)`` -> ``t``: delete the call's head and its closing parenthesis."""
+    call = located.span(node)
+    value = located.span(node.args[0].value)
+    edits = (TextEdit(Span(call.start, value.start), ""), TextEdit(Span(value.end, call.end), ""))
+    return Fix(f"Remove `{written}(...)`", edits, safe=False)

@@ -1,0 +1,64 @@
+"""The fix loop: analyse, apply what can be applied, analyse again.
+
+As in ruff, fixes that overlap wait for the next round; a round never leaves a
+file unparsable (the fixed text is parsed before it is kept, otherwise the
+file keeps its previous text and an error is reported); the loop stops when
+nothing more can be applied, so a second ``--fix`` changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import libcst as cst
+
+from ..config import Config
+from ..engine import Report, check
+from ..findings import FileError
+from ..parse.source import SourceFile
+from .apply import apply_edits, choose
+
+MAX_ROUNDS = 10
+
+
+@dataclass(frozen=True)
+class FixResult:
+    sources: dict[str, SourceFile]  # the fixed text of every file (unchanged ones included)
+    changed: tuple[str, ...]  # paths whose text changed
+    fixed: int  # findings repaired
+    report: Report  # what remains after fixing
+    errors: tuple[FileError, ...]  # fixes that were refused
+
+
+def fix(sources: list[SourceFile], config: Config, unsafe: bool) -> FixResult:
+    current = {s.path: s for s in sources}
+    refused: dict[str, FileError] = {}
+    fixed = 0
+    report = check(list(current.values()), config)
+    for _ in range(MAX_ROUNDS):
+        by_path: dict[str, list] = {}
+        for finding in report.findings:
+            if finding.path not in refused:
+                by_path.setdefault(finding.path, []).append(finding)
+        progress = False
+        for path, findings in by_path.items():
+            applied, edits = choose(findings, unsafe)
+            if not applied:
+                continue
+            text = apply_edits(current[path].text, edits)
+            try:
+                cst.parse_module(text)
+            except cst.ParserSyntaxError as error:
+                refused[path] = FileError(path, f"internal error: fixing would leave invalid code ({error.message}); file left unchanged")
+                continue
+            current[path] = replace(current[path], text=text)
+            fixed += len(applied)
+            progress = True
+        if not progress:
+            break
+        report = check(list(current.values()), config)
+    for path, error in refused.items():
+        current[path] = next(s for s in sources if s.path == path)
+    original = {s.path: s.text for s in sources}
+    changed = tuple(p for p, s in current.items() if s.text != original[p])
+    return FixResult(current, changed, fixed, report, tuple(refused.values()))

@@ -1,0 +1,39 @@
+"""Positions for the few nodes a finding points at.
+
+Computing libcst positions for a whole module costs about as much as parsing
+it, so the analysis works without them.  Only files that end up with a
+finding (or hold the entry point a finding names) are located: re-parsed,
+summarised again with ``keep_nodes=True`` (the same walk gives the same node
+indices) and run through ``PositionProvider`` once.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..findings import Position, Span
+from ..summary.builder import build_summary
+from .source import SourceFile
+
+
+class Located:
+    def __init__(self, source: SourceFile, module: cst.Module | None = None) -> None:
+        self.source = source
+        self.module = module if module is not None else cst.parse_module(source.text)
+        self.summary, self.nodes = build_summary(self.module, source.path, keep_nodes=True)
+        self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+    def span(self, node: cst.CSTNode) -> Span:
+        code_range = self._positions[node]
+        return Span(
+            Position(code_range.start.line, code_range.start.column),
+            Position(code_range.end.line, code_range.end.column),
+        )
+
+    def span_of(self, index: int) -> Span:
+        return self.span(self.nodes[index])
+
+    def code(self, node: cst.CSTNode, limit: int = 40) -> str:
+        text = " ".join(self.module.code_for_node(node).split())
+        return text if len(text) <= limit else text[: limit - 3] + "..."

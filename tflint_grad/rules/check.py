@@ -1,0 +1,124 @@
+"""Apply the rules to the analysis's round-trips: locate, word, select, suppress.
+
+This is where raw data-flow events become user-facing :class:`Finding` s: the
+call is located in its file, the tensor and the entry point are named, the
+one rule that claims the event gives code and message, ``--select/--ignore``
+and ``# noqa`` are honoured, and the fix (if any) is attached.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Callable
+
+import libcst as cst
+
+from ..analysis.dataflow import RawRoundTrip, Reason
+from ..findings import Finding, Related
+from ..fixes.autofix import fix_for, suggestion
+from ..parse.located import Located
+from ..summary.model import CALL, NAME
+from . import RULES_BY_CODE, RoundTrip, is_selected, rule_for
+
+NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+
+
+def suppressed(line: str, code: str) -> bool:
+    """ruff's ``# noqa`` / ``# noqa: CODE1, CODE2`` on the finding's line."""
+    for match in NOQA.finditer(line):
+        codes = match.group("codes")
+        if codes is None or code in re.split(r"[\s,]+", codes.upper()):
+            return True
+    return False
+
+
+def to_findings(
+    events: list[RawRoundTrip],
+    locate: Callable[[str], Located],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+) -> list[Finding]:
+    findings = []
+    for raw in events:
+        located = locate(raw.path)
+        node = located.nodes[raw.call_index]
+        event = RoundTrip(
+            path=raw.path,
+            span=located.span(node),
+            kind=raw.kind,
+            api=_api(raw, node, located),
+            qualified=raw.qualified,
+            value=_value(raw, located),
+            on_output_path=raw.on_output_path,
+            context=_context(raw, locate),
+            related=_related(raw.reason, locate),
+            replacement=suggestion(raw, located),
+        )
+        rule = rule_for(event)
+        if not is_selected(rule.code, select, ignore):
+            continue
+        line = located.source.text.splitlines()[event.span.start.line - 1]
+        if suppressed(line, rule.code):
+            continue
+        findings.append(Finding(
+            raw.path, event.span, rule.code, rule.message(event), rule.severity,
+            fix_for(raw, node, located), event.related,
+        ))
+    return findings
+
+
+def _api(raw: RawRoundTrip, node: cst.Call, located: Located) -> str:
+    if raw.qualified.startswith("tensor."):
+        return f".{raw.qualified.split('.', 1)[1]}()"
+    return raw.callee or located.code(node.func)
+
+
+def _value(raw: RawRoundTrip, located: Located) -> str:
+    kind, value = raw.value
+    if kind == NAME:
+        return value
+    if kind == CALL:
+        return located.code(located.nodes[value])
+    return f"self.{value}"
+
+
+def _where(reason: Reason, raw_path: str, locate: Callable[[str], Located]) -> str:
+    line = locate(reason.path).span_of(reason.index).start.line
+    if reason.path == raw_path:
+        return f"line {line}"
+    return f"{os.path.relpath(reason.path) if os.path.isabs(reason.path) else reason.path}:{line}"
+
+
+def _origin(reason: Reason, where: str) -> str:
+    if reason.kind == "entry":
+        return f"passed as {reason.slot or 'a callable'} to {reason.api} ({where})"
+    if reason.kind == "tape":
+        return f"the tf.GradientTape block ({where})"
+    if reason.kind == "class":
+        return f"differentiated by Keras as {reason.function} ({where})"
+    return f"a {reason.api} body ({where})"
+
+
+def _context(raw: RawRoundTrip, locate: Callable[[str], Located]) -> str:
+    reason = raw.reason
+    where = _where(reason, raw.path, locate)
+    if raw.in_tape:
+        return f"inside the tf.GradientTape block ({where})"
+    origin = _origin(reason, where)
+    if reason.kind == "tape":
+        chain = f" via {' -> '.join(reason.via)}" if reason.via else ""
+        return f"{raw.function} is reached{chain} from {origin}"
+    if not reason.via:
+        return f"{reason.function} is {origin}" if reason.kind != "class" else (
+            f"{reason.function} is differentiated by Keras ({where})")
+    chain = f" via {' -> '.join(reason.via[1:])}" if len(reason.via) > 1 else ""
+    return f"{raw.function} is reached from {reason.via[0]}{chain}, {origin}"
+
+
+def _related(reason: Reason, locate: Callable[[str], Located]) -> tuple[Related, ...]:
+    span = locate(reason.path).span_of(reason.index)
+    return (Related(reason.path, span, f"differentiated here: {_origin(reason, f'line {span.start.line}')}"),)
+
+
+__all__ = ["to_findings", "suppressed", "RULES_BY_CODE"]

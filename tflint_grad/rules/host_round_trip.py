@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from ..findings import Severity
+from .base import Rule, RoundTrip, advice
+
+
+class HostRoundTripOffGradientPath(Rule):
+    code = "TFG101"
+    name = "host-round-trip-off-gradient-path"
+    severity = Severity.WARNING
+    summary = "numpy/host round-trip of a tensor in differentiated code, off the gradient path"
+    why = (
+        "The result does not reach the differentiated output (an assertion, a log line,\n"
+        "a boolean check), so the gradient is intact. But the line copies the tensor to\n"
+        "the host on every call, forcing a device sync, and it raises as soon as the\n"
+        "function is traced by tf.function (Keras compiles train_step, TFP's MCMC and VI\n"
+        "drivers are usually wrapped in tf.function)."
+    )
+    example = (
+        "def log_prob(x):\n"
+        "    logp = tf.math.log(p(x))\n"
+        "    assert np.all(np.isfinite(logp))\n"
+        "    return logp"
+    )
+    use_instead = (
+        "def log_prob(x):\n"
+        "    logp = tf.math.log(p(x))\n"
+        "    tf.debugging.assert_all_finite(logp, 'log p is not finite')\n"
+        "    return logp"
+    )
+    false_positives = (
+        "Code that only ever runs eagerly pays a device sync but is otherwise correct;\n"
+        "suppress with `# noqa: TFG101` or `--ignore TFG1`. Bodies of tf.custom_gradient\n"
+        "functions are reported here (not as cuts) because their gradient is the one\n"
+        "the user defines."
+    )
+    valid = (
+        "import tensorflow as tf\nw = tf.Variable(1.0)\n"
+        "with tf.GradientTape() as tape:\n"
+        "    loss = w * w\n"
+        "    tf.debugging.assert_all_finite(loss, 'bad')\n"
+        "grad = tape.gradient(loss, w)\n",
+    )
+    invalid = (
+        "import numpy as np\nimport tensorflow as tf\nw = tf.Variable(1.0)\n"
+        "with tf.GradientTape() as tape:\n"
+        "    loss = w * w\n"
+        "    assert np.isfinite(loss)  # expect: TFG101\n"
+        "grad = tape.gradient(loss, w)\n",
+    )
+
+    def applies(self, event: RoundTrip) -> bool:
+        return not event.on_output_path
+
+    def message(self, event: RoundTrip) -> str:
+        return (
+            f"{event.api} of tensor '{event.value}' is a host round-trip ({event.context}); "
+            f"the gradient is intact but it syncs the device and breaks under tf.function; "
+            f"{advice(event, 'use a TensorFlow op (tf.debugging.* for checks)')}"
+        )

@@ -1,0 +1,1 @@
+"""Per-module summaries (stage 3 of the pipeline)."""
