@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..summary.model import Arg, Call, CallableRef, ModuleSummary, Scope
+from ..summary.model import CALL, NAME, Arg, Call, CallableRef, ModuleSummary, Scope
 from .apis import METHODS, Kind, classify, normalize
 from .entry_points import CallableApi, find_callable_api, find_method_api
 from .project import Definition, Project
@@ -113,7 +113,7 @@ class Resolver:
                     return found
         return None
 
-    def callable_ref(self, module: ModuleSummary, scope: Scope, ref: CallableRef) -> Target | None:
+    def callable_ref(self, module: ModuleSummary, scope: Scope, ref: CallableRef, depth: int = 0) -> Target | None:
         """The project function an argument names, for entry points and partials."""
         if ref.scope is not None:
             return Target(definition=Definition(module, ref.scope, False))
@@ -124,6 +124,8 @@ class Resolver:
             target = Target(definition=method, skip=1) if method else None
         else:
             binding = self.project.lookup(module, scope, head)
+            if binding is not None and binding.kind == "var" and not rest and depth < 4:
+                return self._through_variable(module, module.scopes[binding.scope_id], head, ref, depth)
             if binding is not None and binding.kind == "def" and not binding.definition.is_class and not rest:
                 target = Target(definition=binding.definition)
             elif binding is not None and binding.kind == "def" and binding.definition.is_class:
@@ -135,6 +137,36 @@ class Resolver:
         if target is None:
             return None
         return Target(definition=target.definition, skip=target.skip + ref.bound, bound_keywords=ref.bound_keywords)
+
+
+    def _through_variable(self, module: ModuleSummary, scope: Scope, name: str, ref: CallableRef, depth: int) -> Target | None:
+        """``target = functools.partial(f, data)`` or ``target = f``, then ``api(target)``."""
+        deps = scope.bindings.get(name, ())
+        if len(deps) != 1:
+            return None
+        kind, value = deps[0]
+        if kind == NAME:
+            inner = CallableRef(dotted=value)
+        elif kind == CALL:
+            call = next((c for c in scope.calls if c.index == value), None)
+            inner = _partial_ref(call) if call is not None else None
+        else:
+            inner = None
+        if inner is None:
+            return None
+        combined = CallableRef(inner.dotted, inner.scope, inner.bound + ref.bound, inner.bound_keywords + ref.bound_keywords)
+        return self.callable_ref(module, scope, combined, depth + 1)
+
+
+def _partial_ref(call: Call) -> CallableRef | None:
+    if not (call.callee or "").endswith("partial"):
+        return None
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if not positional or positional[0].ref is None:
+        return None
+    keywords = tuple(a.keyword for a in call.args if a.keyword is not None)
+    first = positional[0].ref
+    return CallableRef(first.dotted, first.scope, first.bound + len(positional) - 1, first.bound_keywords + keywords)
 
 
 def map_arguments(callee: Scope, args: tuple[Arg, ...], skip: int = 0) -> list[tuple[str, tuple]]:

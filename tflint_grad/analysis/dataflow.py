@@ -25,7 +25,7 @@ from ..summary.model import CALL, NAME, SELF_ATTR, Call, ModuleSummary, Scope
 from .apis import ROUND_TRIPS, Kind
 from .calls import Resolver, Target, map_arguments, self_name, slot_argument
 from .entry_points import (
-    CALLABLE_APIS, CLASS_FAMILIES, CLASS_METHODS, DECORATORS, KERAS_TENSOR_ATTRIBUTES,
+    CALLABLE_APIS, CLASS_FAMILIES, CLASS_METHODS, GRADIENT_DEFINING, KERAS_TENSOR_ATTRIBUTES,
     TAPE_TARGET_METHODS, CallableApi,
 )
 from .project import Definition, Project
@@ -82,6 +82,7 @@ class Dataflow:
         self.families: dict[Key, str | None] = {}
         self.class_attributes: dict[Key, dict[str, bool]] = defaultdict(dict)
         self.output_entries: set[Key] = set()  # reached as an entry whose return is differentiated
+        self.gradient_defined: set[Key] = set()  # custom-gradient bodies: their output never counts as cut
         self.queue: list[Key] = []
         self.queued: set[Key] = set()
         for module in project.summaries:
@@ -137,10 +138,17 @@ class Dataflow:
                         self.reach((module.path, method), reason, params, entry.output)
             for scope in module.scopes.values():
                 for decorator in scope.decorators:
-                    target = self.resolver.qualified_name(module, scope, decorator)
-                    if target in DECORATORS:
-                        reason = Reason("decorator", module.path, scope.index, scope.name, decorator)
-                        self.reach((module.path, scope.id), reason, self._tensor_params(scope, 0, None), DECORATORS[target])
+                    if self.resolver.qualified_name(module, scope, decorator) in GRADIENT_DEFINING:
+                        self._seed_gradient_defining(module, scope, Reason("decorator", module.path, scope.index, scope.name, decorator))
+
+    def _seed_gradient_defining(self, module: ModuleSummary, scope: Scope, reason: Reason) -> None:
+        """A tf.custom_gradient body and the functions inside it (its grad fn) are
+        differentiated, but their results never count as cut: the user defines the gradient."""
+        key = (module.path, scope.id)
+        self.gradient_defined.add(key)
+        self.reach(key, reason, self._tensor_params(scope, 0, None))
+        for child in self.children[key]:
+            self._seed_gradient_defining(module, module.scopes[child[1]], reason)
 
     def family(self, key: Key) -> str | None:
         """"layer", "loss" or None for a project class, through its bases."""
@@ -379,7 +387,7 @@ class Dataflow:
         definition = target.definition
         if definition is not None and not definition.is_class:
             callee_key = (definition.module.path, definition.id)
-            if (whole or call.regions) and callee_key in self.reached and callee_key not in self.relevant:
+            if (whole or call.regions) and callee_key in self.reached and callee_key not in self.relevant | self.gradient_defined:
                 self.relevant.add(callee_key)
                 self.enqueue(callee_key)
             params = self.returns.get(callee_key, (EMPTY, False))[0]

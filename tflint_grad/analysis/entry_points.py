@@ -107,9 +107,9 @@ KERAS_TENSOR_ATTRIBUTES = frozenset({
     "embeddings", "losses",
 })
 
-# Decorated functions whose body is differentiated; their return is not the
-# output that gets differentiated (tf.custom_gradient defines its own gradient).
-DECORATORS: dict[str, bool] = {"tensorflow.custom_gradient": False}
+# Decorators whose function (and the grad fn nested in it) is differentiated
+# but defines its own gradient, so a round-trip there never cuts it.
+GRADIENT_DEFINING = frozenset({"tensorflow.custom_gradient"})
 
 # tape.<method>(target, ...) calls whose first argument is differentiated.
 TAPE_TARGET_METHODS = ("gradient", "jacobian", "batch_jacobian")

@@ -188,8 +188,7 @@ class SummaryBuilder:
             deps = self.expr(value)
             if item.asname is not None:
                 self.bind(item.asname.name, deps)
-            callee = dotted_name(value.func) if isinstance(value, cst.Call) else None
-            if callee is not None and callee.rsplit(".", 1)[-1] == "GradientTape":
+            if self._is_tape(value):
                 tape = item.asname.name.value if item.asname and isinstance(item.asname.name, cst.Name) else None
                 self.scope.regions.append(TapeRegion(index, tape))
                 opened += (len(self.scope.regions) - 1,)
@@ -197,6 +196,15 @@ class SummaryBuilder:
         self.regions = saved + opened
         self.block(node.body)
         self.regions = saved
+
+    def _is_tape(self, value: cst.BaseExpression) -> bool:
+        """``GradientTape(...)`` under any import alias (resolved with the imports seen so far)."""
+        callee = dotted_name(value.func) if isinstance(value, cst.Call) else None
+        if callee is None:
+            return False
+        head, _, rest = callee.partition(".")
+        qualified = ".".join(filter(None, (self.imports.get(head, head), rest)))
+        return qualified.rsplit(".", 1)[-1] == "GradientTape"
 
     def function_def(self, node: cst.FunctionDef) -> None:
         index = self.locate(node)
