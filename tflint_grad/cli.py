@@ -150,7 +150,25 @@ def _fix(args, config: Config, sources, errors: list[FileError], from_stdin: set
 
 
 def _diff(before, after) -> list[str]:
-    return list(difflib.unified_diff(
-        before.text.splitlines(keepends=True), after.text.splitlines(keepends=True),
-        fromfile=f"a/{before.path}", tofile=f"b/{after.path}",
-    ))
+    """A unified diff of the text; a notebook is diffed cell by cell as ``path:cell N``, as in ruff.
+
+    A cell is shown as the analysis numbers its lines: its source plus the
+    newline that ends it.
+    """
+    if before.kind == "notebook":
+        from .parse.notebook import code_cells
+
+        sections = [
+            (f":{label}", old + "\n", new + "\n")
+            for (label, old), (_, new) in zip(code_cells(before), code_cells(after))
+        ]
+    else:
+        sections = [("", before.text, after.text)]
+    return [
+        line
+        for suffix, old, new in sections
+        for line in difflib.unified_diff(
+            old.splitlines(keepends=True), new.splitlines(keepends=True),
+            fromfile=f"a/{before.path}{suffix}", tofile=f"b/{after.path}{suffix}",
+        )
+    ]

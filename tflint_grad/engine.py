@@ -9,10 +9,10 @@ another file through an import.
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-
-import libcst as cst
 
 from .analysis.dataflow import Dataflow
 from .analysis.project import Project, absolute_import, module_name
@@ -25,6 +25,7 @@ from .summary.builder import build_summary
 from .summary.model import ModuleSummary
 
 ROOT_MARKERS = re.compile(r"tensorflow|keras|GradientTape")
+PARALLEL_MIN_FILES = 48  # below this, starting worker processes costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,11 @@ class Report:
 class Session:
     """One analysis run over a set of sources; locates nodes lazily, once per file."""
 
-    def __init__(self, sources: list[SourceFile], config: Config) -> None:
+    def __init__(self, sources: list[SourceFile], config: Config, jobs: int | None = None) -> None:
         self.sources = {s.path: s for s in sources}
         self.config = config
-        self.modules: dict[str, cst.Module | None] = {}
+        self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.parsed: set[str] = set()
         self.errors: list[FileError] = []
         self._located: dict[str, Located] = {}
 
@@ -50,28 +52,37 @@ class Session:
         if self.config.entry_points:
             roots = "|".join(re.escape(api.qualified.split(".")[0]) for api in self.config.entry_points)
             markers = re.compile(f"{ROOT_MARKERS.pattern}|{roots}")
-        pending = [path for path, source in self.sources.items() if markers.search(source.text)]
+        batch = [path for path, source in self.sources.items() if markers.search(source.text)]
         summaries: dict[str, ModuleSummary] = {}
-        while pending:
-            path = pending.pop()
-            if path in summaries or path in self.modules:
-                continue
-            parsed = parse(self.sources[path])
-            if isinstance(parsed, FileError):
-                self.errors.append(parsed)
-                self.modules[path] = None
-                continue
-            self.modules[path] = parsed
-            summary, _ = build_summary(parsed, path)
-            summaries[path] = summary
-            name = module_name(path)
-            for imported in summary.imports.values():
-                pending.extend(_imported_paths(absolute_import(name, summary.is_package, imported), by_module))
+        while batch:
+            for path, result in zip(batch, self._summarise(batch)):
+                if isinstance(result, FileError):
+                    self.errors.append(result)
+                    continue
+                summaries[path] = result
+            imported = {
+                found
+                for path in batch if path in summaries
+                for name in summaries[path].imports.values()
+                for found in _imported_paths(
+                    absolute_import(module_name(path), summaries[path].is_package, name), by_module)
+            }
+            self.parsed.update(batch)
+            batch = sorted(imported - self.parsed)
         return list(summaries.values())
+
+    def _summarise(self, paths: list[str]) -> list[ModuleSummary | FileError]:
+        """Parse and summarise, in worker processes when there is enough work."""
+        sources = [self.sources[p] for p in paths]
+        jobs = min(self.jobs, len(paths) // PARALLEL_MIN_FILES)
+        if jobs <= 1:
+            return [summarise(s) for s in sources]
+        with ProcessPoolExecutor(jobs) as pool:
+            return list(pool.map(summarise, sources, chunksize=16))
 
     def locate(self, path: str) -> Located:
         if path not in self._located:
-            self._located[path] = Located(self.sources[path], self.modules.get(path))
+            self._located[path] = Located(self.sources[path])
         return self._located[path]
 
     def run(self) -> Report:
@@ -82,11 +93,16 @@ class Session:
         return Report(tuple(findings), tuple(sorted(self.errors, key=lambda e: e.path)), len(self.sources))
 
 
+def summarise(source: SourceFile) -> ModuleSummary | FileError:
+    parsed = parse(source)
+    return parsed if isinstance(parsed, FileError) else build_summary(parsed, source.path)[0]
+
+
 def _imported_paths(imported: str, by_module: dict[str, str]) -> list[str]:
     """Project files an import may refer to: the module itself or any package on the way."""
     parts = imported.split(".")
     return [by_module[name] for i in range(1, len(parts) + 1) if (name := ".".join(parts[:i])) in by_module]
 
 
-def check(sources: list[SourceFile], config: Config) -> Report:
-    return Session(sources, config).run()
+def check(sources: list[SourceFile], config: Config, jobs: int | None = None) -> Report:
+    return Session(sources, config, jobs).run()

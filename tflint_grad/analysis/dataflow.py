@@ -83,14 +83,17 @@ class Dataflow:
         self.class_attributes: dict[Key, dict[str, bool]] = defaultdict(dict)
         self.output_entries: set[Key] = set()  # reached as an entry whose return is differentiated
         self.gradient_defined: set[Key] = set()  # custom-gradient bodies: their output never counts as cut
+        self.evaluated: set[Key] = set()
         self.queue: list[Key] = []
         self.queued: set[Key] = set()
+        entry_names = {api.qualified.rsplit(".", 1)[-1] for api in self.resolver.apis}
         for module in project.summaries:
             for scope in module.scopes.values():
                 key = (module.path, scope.id)
                 if scope.parent is not None:
                     self.children[(module.path, scope.parent)].append(key)
-                self.enqueue(key)
+                if scope.regions or any(_last_name(c) in entry_names for c in scope.calls):
+                    self.enqueue(key)
 
     # -- driving -------------------------------------------------------------
     def run(self) -> list[RawRoundTrip]:
@@ -102,6 +105,12 @@ class Dataflow:
             self.enqueue(key)
         self._drain(self.evaluate_flow)
         return [rt for key in self._differentiated_keys() for rt in self.round_trips(key)]
+
+    def require(self, key: Key, reader: Key) -> None:
+        """``reader`` reads what evaluating ``key`` yields: evaluate it on demand, re-read on change."""
+        self.dependents[key].add(reader)
+        if key not in self.evaluated:
+            self.enqueue(key)
 
     def enqueue(self, key: Key) -> None:
         if key not in self.queued:
@@ -186,6 +195,7 @@ class Dataflow:
         return {positional[i].name for i in positions if i < len(positional)}
 
     def evaluate(self, key: Key) -> None:
+        self.evaluated.add(key)
         module, scope = self.scope_of(key)
         origins, origin = self._local_origins(key, module, scope)
         self.origins[key] = origins
@@ -263,7 +273,7 @@ class Dataflow:
                 if self.family(callee_key):
                     return frozenset({SOURCE})
                 return self._union(origin, self._call_inputs(call))
-            self.dependents[callee_key].add(key)
+            self.require(callee_key, key)
             params, source = self.returns.get(callee_key, (EMPTY, False))
             found = {SOURCE} if source else set()
             for name, deps in map_arguments(definition.scope, call.args, target.skip):
@@ -288,7 +298,7 @@ class Dataflow:
         if binding is None or binding.kind != "var":
             return EMPTY
         outer = (module.path, binding.scope_id)
-        self.dependents[outer].add(key)
+        self.require(outer, key)
         origin = self.origins.get(outer, {}).get((NAME, name), EMPTY)
         return frozenset({SOURCE}) if self.is_tainted(outer, origin) else EMPTY
 
@@ -297,7 +307,7 @@ class Dataflow:
             return EMPTY
         class_key = (module.path, scope.class_id)
         for method in module.classes[scope.class_id].methods.values():
-            self.dependents[(module.path, method)].add(key)
+            self.require((module.path, method), key)
         assigned = self.class_attributes.get(class_key, {})
         if attr in assigned:
             return frozenset({SOURCE}) if assigned[attr] else EMPTY
@@ -438,3 +448,7 @@ class Dataflow:
         if atom[0] == SELF_ATTR:
             return self.is_tainted(key, self._self_attribute_origin(key, module, scope, atom[1]))
         return self.is_tainted(key, origins.get(atom, EMPTY))
+
+
+def _last_name(call: Call) -> str | None:
+    return call.callee.rsplit(".", 1)[-1] if call.callee else call.attr

@@ -8,15 +8,21 @@ which are applied once.
 
 from __future__ import annotations
 
+import re
+
 from ..findings import Finding, Position, TextEdit
 
 
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def offsets(text: str) -> list[int]:
-    """Offset of the start of each line (index 0 is line 1)."""
-    starts = [0]
-    for line in text.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    return starts
+    """Offset of the start of each line (index 0 is line 1).
+
+    Lines end only at \\r\\n, \\r or \\n, as libcst and LSP count them:
+    ``str.splitlines`` would also break at form feeds and other separators.
+    """
+    return [0, *(match.end() for match in LINE_BREAK.finditer(text))]
 
 
 def to_offset(starts: list[int], position: Position) -> int:

@@ -9,9 +9,16 @@ and every keyword in ``keywords`` has a TensorFlow spelling.
 ``safe`` means the rename cannot change what the program computes: for every
 argument the code can pass (tensors of any dtype, Python literals, NumPy
 values) the TensorFlow op gives the same values, dtype and shape, or raises.
-Two things are deliberately not counted: TensorFlow's CPU kernels flush
-subnormal numbers to zero, and ``math.*`` returns a Python float (computed in
-double), which is weakly typed and takes the dtype of the tensor it meets.
+Not counted: TensorFlow's CPU kernels flush subnormal numbers to zero;
+``math.*`` returns a Python float (computed in double), which is weakly typed
+and takes the dtype of the tensor it meets; and ``math.*`` on a complex tensor
+already drops the imaginary part with a ComplexWarning.
+
+Every entry with two or more array operands is unsafe for at least the reason
+in ``MIXED``: TensorFlow silently casts a NumPy operand to the tensor's dtype.
+Where the analyser knows the other operands are tensors or Python literals, a
+numpy entry whose note is exactly ``MIXED`` renames without changing numbers.
+
 Every claim here is checked against real TensorFlow by
 ``tests/test_replacements.py``, which also keeps a counterexample for every
 unsafe entry.  The linter core never imports TensorFlow, so this module
@@ -42,14 +49,18 @@ TNP = "tensorflow.experimental.numpy"
 AXIS = {"axis": "axis"}
 REDUCE = {"axis": "axis", "keepdims": "keepdims"}
 MIXED = (
-    "TF casts a NumPy operand to the tensor's dtype where numpy promotes "
-    "(float64 array with a float32 tensor -> float32; np.float64(2.5) with an int32 tensor -> 2)"
+    "TF casts a NumPy operand to the tensor's dtype, numpy promotes "
+    "(float32 tensor with float64 array: float32; int32 tensor with np.float64(2.5): 2.5 becomes 2)"
 )
-WIDENS = "numpy accumulates int32 in int64, tf keeps int32 (and rejects bool, which numpy counts)"
+HALF = "scipy computes float16/bfloat16 in float64, TF keeps the tensor's dtype"
+ERF_INF = "tf.math.erf(+-inf) is nan in float64 (+-1 on the host)"
+DIGAMMA_POLES = "at the poles 0 and -0 scipy gives -inf/+inf, TF nan; " + HALF
+SCIPY_LITERAL = "scipy turns float32 with a Python float into float64, TF keeps float32; " + HALF + "; " + MIXED
+WIDENS = "numpy accumulates int32 in int64, TF keeps int32 (and rejects bool, which numpy counts)"
 
 
 def _unary(source: str, target: str, note: str = "") -> Replacement:
-    """One array in, same-shaped array out; unsafe exactly when a note says why."""
+    """One positional argument, no keywords; unsafe exactly when a note says why."""
     return Replacement(source, target, not note, 1, {}, note)
 
 
@@ -128,7 +139,10 @@ _ENTRIES = (
     Replacement("numpy.var", "tensorflow.math.reduce_variance", True, 2, REDUCE),
     Replacement("numpy.cumsum", f"{TNP}.cumsum", True, 2, AXIS),
     Replacement("numpy.cumprod", f"{TNP}.cumprod", True, 2, AXIS),
-    Replacement("numpy.sort", "tensorflow.sort", True, 2, AXIS),
+    Replacement(
+        "numpy.sort", "tensorflow.sort", False, 2, AXIS,
+        "numpy sorts nan last, tf.sort (top_k underneath) can put it first",
+    ),
     # numpy, shapes and joins
     Replacement("numpy.concatenate", f"{TNP}.concatenate", True, 2, AXIS),
     Replacement("numpy.concat", f"{TNP}.concatenate", True, 2, AXIS),
@@ -144,7 +158,10 @@ _ENTRIES = (
     _binary("numpy.linalg.solve", "tensorflow.linalg.solve"),
     _unary("numpy.linalg.inv", "tensorflow.linalg.inv"),
     _unary("numpy.linalg.det", "tensorflow.linalg.det"),
-    Replacement("numpy.linalg.norm", "tensorflow.norm", True, 1, REDUCE),
+    Replacement(
+        "numpy.linalg.norm", "tensorflow.norm", False, 1, REDUCE,
+        "tf.norm of a complex tensor is complex (numpy: real); numpy returns float64 for bfloat16",
+    ),
     _unary(
         "numpy.trace", "tensorflow.linalg.trace",
         "numpy traces axes 0 and 1, TF the last two: same only for matrices",
@@ -170,7 +187,7 @@ _ENTRIES = (
     _unary("math.asinh", "tensorflow.asinh"),
     _unary("math.acosh", "tensorflow.acosh"),
     _unary("math.atanh", "tensorflow.atanh"),
-    _unary("math.erf", "tensorflow.math.erf"),
+    _unary("math.erf", "tensorflow.math.erf", ERF_INF),
     _unary("math.erfc", "tensorflow.math.erfc"),
     _unary("math.lgamma", "tensorflow.math.lgamma"),
     Replacement("math.atan2", "tensorflow.math.atan2", True, 2, {}),
@@ -180,29 +197,31 @@ _ENTRIES = (
         "math.pow of integers is a float, tf.pow keeps the integer dtype",
     ),
     # scipy.special
-    _unary("scipy.special.erf", "tensorflow.math.erf"),
-    _unary("scipy.special.erfc", "tensorflow.math.erfc"),
+    _unary("scipy.special.erf", "tensorflow.math.erf", ERF_INF + "; " + HALF),
+    _unary("scipy.special.erfc", "tensorflow.math.erfc", HALF),
     _unary("scipy.special.erfinv", "tensorflow.math.erfinv"),
     _unary("scipy.special.erfcinv", "tensorflow.math.erfcinv"),
     _unary("scipy.special.ndtri", "tensorflow.math.ndtri"),
-    _unary("scipy.special.expit", "tensorflow.math.sigmoid"),
-    _unary("scipy.special.log_expit", "tensorflow.math.log_sigmoid"),
+    _unary("scipy.special.expit", "tensorflow.math.sigmoid", HALF),
+    _unary("scipy.special.log_expit", "tensorflow.math.log_sigmoid", HALF),
     _unary("scipy.special.softplus", "tensorflow.math.softplus"),
-    _unary("scipy.special.expm1", "tensorflow.math.expm1"),
-    _unary("scipy.special.log1p", "tensorflow.math.log1p"),
-    _unary("scipy.special.gammaln", "tensorflow.math.lgamma"),
-    _unary("scipy.special.digamma", "tensorflow.math.digamma"),
-    _unary("scipy.special.psi", "tensorflow.math.digamma"),
-    _unary("scipy.special.i0", "tensorflow.math.bessel_i0"),
-    _unary("scipy.special.i0e", "tensorflow.math.bessel_i0e"),
-    _unary("scipy.special.i1", "tensorflow.math.bessel_i1"),
-    _unary("scipy.special.i1e", "tensorflow.math.bessel_i1e"),
-    _binary("scipy.special.xlogy", "tensorflow.math.xlogy"),
-    _binary("scipy.special.xlog1py", "tensorflow.math.xlog1py"),
-    _binary("scipy.special.gammainc", "tensorflow.math.igamma"),
-    _binary("scipy.special.gammaincc", "tensorflow.math.igammac"),
-    _binary("scipy.special.polygamma", "tensorflow.math.polygamma"),
-    Replacement("scipy.special.logsumexp", "tensorflow.reduce_logsumexp", True, 2, REDUCE),
+    _unary("scipy.special.expm1", "tensorflow.math.expm1", HALF),
+    _unary("scipy.special.log1p", "tensorflow.math.log1p", HALF),
+    _unary("scipy.special.gammaln", "tensorflow.math.lgamma", "gammaln(-inf) is -inf in scipy, +inf in TF; " + HALF),
+    _unary("scipy.special.digamma", "tensorflow.math.digamma", DIGAMMA_POLES),
+    _unary("scipy.special.psi", "tensorflow.math.digamma", DIGAMMA_POLES),
+    _unary("scipy.special.i0", "tensorflow.math.bessel_i0", HALF),
+    _unary("scipy.special.i0e", "tensorflow.math.bessel_i0e", HALF),
+    _unary("scipy.special.i1", "tensorflow.math.bessel_i1", HALF),
+    _unary("scipy.special.i1e", "tensorflow.math.bessel_i1e", HALF),
+    Replacement("scipy.special.xlogy", "tensorflow.math.xlogy", False, 2, {}, SCIPY_LITERAL),
+    Replacement("scipy.special.xlog1py", "tensorflow.math.xlog1py", False, 2, {}, SCIPY_LITERAL),
+    Replacement("scipy.special.gammainc", "tensorflow.math.igamma", False, 2, {}, SCIPY_LITERAL),
+    Replacement("scipy.special.gammaincc", "tensorflow.math.igammac", False, 2, {}, SCIPY_LITERAL),
+    Replacement(
+        "scipy.special.logsumexp", "tensorflow.reduce_logsumexp", False, 2, REDUCE,
+        "scipy computes bfloat16 in float64, TF keeps bfloat16",
+    ),
     Replacement(
         "scipy.special.softmax", "tensorflow.nn.softmax", False, 2, AXIS,
         "without axis scipy normalises over all elements, TF over the last axis",

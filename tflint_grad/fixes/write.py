@@ -13,11 +13,13 @@ import stat
 import tempfile
 from typing import Callable
 
+from ..parse.notebook import render_notebook
 from ..parse.source import SourceFile
 
 # How each kind of file turns its (fixed) Python text back into bytes.
 RENDERERS: dict[str, Callable[[SourceFile], bytes]] = {
     "python": lambda source: source.text.encode(source.encoding),
+    "notebook": render_notebook,
 }
 
 

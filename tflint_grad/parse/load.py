@@ -10,11 +10,12 @@ import sys
 from typing import Callable
 
 from ..findings import FileError
+from .notebook import read_notebook
 from .source import SourceFile, read_python
 
 STDIN = "-"
 
-LOADERS: dict[str, Callable[[str, bytes], SourceFile]] = {}
+LOADERS: dict[str, Callable[[str, bytes], SourceFile]] = {".ipynb": read_notebook}
 
 
 def register(suffix: str, loader: Callable[[str, bytes], SourceFile]) -> None:

@@ -18,9 +18,9 @@ from .source import SourceFile
 
 
 class Located:
-    def __init__(self, source: SourceFile, module: cst.Module | None = None) -> None:
+    def __init__(self, source: SourceFile) -> None:
         self.source = source
-        self.module = module if module is not None else cst.parse_module(source.text)
+        self.module = cst.parse_module(source.text)
         self.summary, self.nodes = build_summary(self.module, source.path, keep_nodes=True)
         self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
 

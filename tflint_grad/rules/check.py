@@ -16,6 +16,7 @@ import libcst as cst
 
 from ..analysis.dataflow import RawRoundTrip, Reason
 from ..findings import Finding, Related
+from ..fixes.apply import LINE_BREAK
 from ..fixes.autofix import fix_for, suggestion
 from ..parse.located import Located
 from ..summary.model import CALL, NAME
@@ -58,7 +59,7 @@ def to_findings(
         rule = rule_for(event)
         if not is_selected(rule.code, select, ignore):
             continue
-        line = located.source.text.splitlines()[event.span.start.line - 1]
+        line = LINE_BREAK.split(located.source.text)[event.span.start.line - 1]
         if suppressed(line, rule.code):
             continue
         findings.append(Finding(

@@ -1,0 +1,325 @@
+"""Jupyter notebooks: analysed as the Python of their code cells, written back cell by cell.
+
+The analysis understands one Python module per file, and a notebook's code
+cells run in order in one namespace, so the code cells joined in order *are*
+that module (a function defined in one cell is seen by the next).  Everything
+notebook-specific lives here, so the analysis never knows the difference:
+
+* Reading.  The file is parsed with :mod:`json` (the linter depends on libcst
+  only) and checked against the minimal nbformat 4 shape; anything else is a
+  ``ValueError("not a notebook: ...")``, which the loader reports for this
+  file alone.  Notebooks of another language (R, Julia...) have no Python.
+* Magics.  IPython syntax is not Python, so each magic line - ``%matplotlib
+  inline``, ``%time x = f()``, ``!pip install x``, ``files = !ls``,
+  ``np.exp?``, ``?np.exp`` - is analysed as ``pass  # <the line>`` at its own
+  indentation: the same line count, and still a statement where a block needs
+  one.  A cell opening with a cell magic is left out (its body is bash, HTML,
+  SQL, or runs in another process) unless the magic only wraps Python run in
+  this kernel (``%%time``, ``%%timeit``, ``%%capture``, ``%%prun``,
+  ``%%debug``): then only that first line is masked.  Magics are recognised
+  line by line, without a tokenizer: a magic-looking line inside a
+  triple-quoted string is masked harmlessly (only the analysed copy
+  changes), but a continuation line inside brackets that starts with ``%``
+  is masked too and the notebook reads as a syntax error.  IPython's
+  automagic (``pip install x`` without ``%``) is not recognised either.
+* Positions.  ``cell N`` counts every cell from 1, markdown and raw cells
+  included, as ruff does, so N is the cell's place in the notebook; lines
+  and columns are those inside the cell.
+* Writing.  The fixed text is mapped back to the cells by a line diff against
+  the analysed text; masked lines get their magic back; an inserted import
+  goes after the last import of the first code cell that has one (or to the
+  top of the first code cell), since the cells run from the top.  Only the
+  ``source`` values of the cells that changed are replaced in the original
+  JSON text, in its own style (indent, separators, newlines, string or list
+  of lines, ASCII escapes): outputs, metadata, ids, key order and every other
+  byte stay as they were.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import json
+import re
+from dataclasses import dataclass
+from json.decoder import scanstring
+from typing import Callable, Iterator
+
+import libcst as cst
+
+from ..findings import Position
+from .source import SourceFile
+
+KIND = "notebook"
+
+# Cell magics that run their body as Python in this kernel: the body is analysed.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+
+# An IPython-only line, after its indentation: a line or cell magic (%name,
+# %%name), a shell escape (!cmd, !!cmd, not !=), help (?obj, ??obj, obj?,
+# obj??) or an assignment from a magic or shell escape (t = %time f(), x = !ls).
+MAGIC_LINE = re.compile(
+    r"%%?[A-Za-z_]"
+    r"|!!?(?!=)"
+    r"|\?\??[%\w.*\[\]]*\s*$"
+    r"|[%\w.*\[\]]+\?\??\s*$"
+    r"|[\w.\[\], ]+=\s*[%!]"
+)
+NEWLINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line as libcst counts them
+SPACE = re.compile(r"[ \t\r\n]*")
+INDENT = re.compile(r"[ \t]*")
+DECODER = json.JSONDecoder()
+
+
+def read_notebook(path: str, raw: bytes) -> SourceFile:
+    notebook = Notebook(raw)
+    return SourceFile(path, notebook.text, raw, "utf-8", KIND, notebook.locator())
+
+
+def render_notebook(source: SourceFile) -> bytes:
+    """The notebook's bytes with the fixed text put back into its code cells."""
+    return Notebook(source.raw).render(source.text)
+
+
+def code_cells(source: SourceFile) -> list[tuple[str, str]]:
+    """(``cell N``, source) of every analysed code cell, as ``source.text`` would write them."""
+    notebook = Notebook(source.raw)
+    return [(f"cell {cell.index + 1}", text) for cell, text in zip(notebook.cells, notebook.sources(source.text))]
+
+
+@dataclass(frozen=True)
+class Cell:
+    index: int  # place among all cells, from 0
+    source: str  # as in the notebook
+
+
+@dataclass(frozen=True)
+class Line:
+    analysed: str  # as in the joined text, with its newline
+    original: str  # as in the cell
+    cell: int  # index into Notebook.cells
+
+    @property
+    def masked(self) -> bool:
+        return self.analysed != self.original
+
+
+class Notebook:
+    def __init__(self, raw: bytes) -> None:
+        self.json = raw.decode("utf-8")
+        document = _load(self.json)
+        python = _language(document) == "python"
+        self.cells: list[Cell] = []
+        self.lines: list[Line] = []
+        for index, cell in enumerate(document["cells"]):
+            source = _joined(cell["source"])
+            lines = _split_lines(source + "\n")  # the newline that ends the cell in the joined text
+            if python and cell["cell_type"] == "code" and _is_python(lines):
+                self.lines += [Line(_mask(line), line, len(self.cells)) for line in lines]
+                self.cells.append(Cell(index, source))
+        self.text = "".join(line.analysed for line in self.lines)
+
+    def locator(self) -> Callable[[Position], tuple[str, Position]]:
+        """Maps a position in ``text`` to (``cell N``, the position inside that cell)."""
+        starts = [n + 1 for n, line in enumerate(self.lines) if n == 0 or line.cell != self.lines[n - 1].cell]
+        labels = [f"cell {cell.index + 1}" for cell in self.cells]
+
+        def cell_of(position: Position) -> tuple[str, Position]:
+            k = max(bisect.bisect_right(starts, position.line) - 1, 0)
+            return labels[k], Position(position.line - starts[k] + 1, position.column)
+
+        return cell_of
+
+    def sources(self, text: str) -> list[str]:
+        """Each analysed cell's source once ``text`` (the fixed joined text) is split back.
+
+        Lines pair up with the analysed lines they replace; new lines that
+        are a whole import statement are collected for :func:`_place`; any
+        other change stays in the cell where it starts.
+        """
+        new = _split_lines(text)
+        cells: list[list[tuple[str, str]]] = [[] for _ in self.cells]  # (analysed, written) lines
+        imports: list[str] = []
+        matcher = difflib.SequenceMatcher(None, [line.analysed for line in self.lines], new)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            old, added = self.lines[i1:i2], new[j1:j2]
+            if tag != "equal":
+                kept = {line.analysed for line in old}
+                inserted = [line for line in added if line not in kept and _is_import_line(line)]
+                imports += inserted
+                added = [line for line in added if line not in inserted]
+            if len(old) == len(added):
+                for line, now in zip(old, added):
+                    cells[line.cell].append((now, line.original if line.masked else now))
+            else:
+                cells[self.lines[min(i1, len(self.lines) - 1)].cell] += [(now, now) for now in added]
+        _place(imports, cells)
+        return [_strip_separator("".join(written for _, written in lines)) for lines in cells]
+
+    def render(self, text: str) -> bytes:
+        changed = {cell.index: new for cell, new in zip(self.cells, self.sources(text)) if new != cell.source}
+        style = _Style.of(self.json)
+        pieces, done = [], 0
+        for index, (start, end) in enumerate(_source_spans(self.json)):
+            if index in changed:
+                was_list = self.json[start] == "["
+                value = changed[index].splitlines(keepends=True) if was_list else changed[index]
+                pieces += [self.json[done:start], style.dump(value, _indentation(self.json, start))]
+                done = end
+        return "".join(pieces + [self.json[done:]]).encode("utf-8")
+
+
+def _split_lines(text: str) -> list[str]:
+    return NEWLINES.findall(text)
+
+
+def _load(text: str) -> dict:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not a notebook: invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
+    if not isinstance(document, dict):
+        raise ValueError("not a notebook: the JSON is not an object")
+    if document.get("nbformat") != 4:
+        raise ValueError(f"not a notebook: expected nbformat 4, found {document.get('nbformat')!r}")
+    if not isinstance(document.get("cells"), list):
+        raise ValueError("not a notebook: no 'cells' list")
+    for number, cell in enumerate(document["cells"], 1):
+        if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+            raise ValueError(f"not a notebook: cell {number} has no 'cell_type'")
+        source = cell.get("source")
+        if not (isinstance(source, str) or isinstance(source, list) and all(isinstance(s, str) for s in source)):
+            raise ValueError(f"not a notebook: cell {number} has no 'source' string or list of strings")
+    return document
+
+
+def _language(document: dict) -> str:
+    metadata = document.get("metadata")
+    for key, field in (("language_info", "name"), ("kernelspec", "language")):
+        value = metadata.get(key) if isinstance(metadata, dict) else None
+        if isinstance(value, dict) and isinstance(value.get(field), str):
+            return value[field].lower()
+    return "python"
+
+
+def _joined(source: str | list[str]) -> str:
+    return source if isinstance(source, str) else "".join(source)
+
+
+def _is_python(lines: list[str]) -> bool:
+    """False for a cell opening with a cell magic that does not run its body as Python here."""
+    first = next((line.strip() for line in lines if line.strip()), "")
+    magic = re.match(r"%%(\w*)", first)
+    return not magic or magic.group(1) in PYTHON_CELL_MAGICS
+
+
+def _mask(line: str) -> str:
+    content = line.rstrip("\r\n")
+    code = content.lstrip()
+    if not MAGIC_LINE.match(code):
+        return line
+    return f"{content[: len(content) - len(code)]}pass  # {code}{line[len(content):]}"
+
+
+def _strip_separator(text: str) -> str:
+    return text[:-1] if text.endswith("\n") else text
+
+
+def _is_import_statement(statement: cst.CSTNode) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
+    )
+
+
+def _parse(code: str) -> cst.Module | None:
+    try:
+        return cst.parse_module(code)
+    except cst.ParserSyntaxError:
+        return None
+
+
+def _is_import_line(line: str) -> bool:
+    module = _parse(line)
+    return module is not None and bool(module.body) and all(_is_import_statement(s) for s in module.body)
+
+
+def _after_imports(code: str) -> int | None:
+    """How many lines of ``code`` run up to its last top-level import; None without one."""
+    module = _parse(code)
+    if module is None:
+        return None
+    line, last = len(module.header), None
+    for statement in module.body:
+        line += len(_split_lines(module.code_for_node(statement)))
+        last = line if _is_import_statement(statement) else last
+    return last
+
+
+def _place(imports: list[str], cells: list[list[tuple[str, str]]]) -> None:
+    """Put inserted imports after the last import of the first cell that has one, else atop the first cell."""
+    if not imports:
+        return
+    for lines in cells:
+        at = _after_imports("".join(analysed for analysed, _ in lines))
+        if at is not None:
+            lines[at:at] = [(line, line) for line in imports]
+            return
+    cells[0][0:0] = [(line, line) for line in imports]
+
+
+def _entries(text: str, at: int) -> Iterator[tuple[str | None, int, int]]:
+    """(key, start, end) of each member of the JSON object at ``at`` (key None in an array)."""
+    close = "}" if text[at] == "{" else "]"
+    at = SPACE.match(text, at + 1).end()
+    while text[at] != close:
+        key = None
+        if close == "}":
+            key, at = scanstring(text, at + 1)
+            at = SPACE.match(text, SPACE.match(text, at).end() + 1).end()  # past the ':'
+        _, end = DECODER.raw_decode(text, at)
+        yield key, at, end
+        at = SPACE.match(text, end).end()
+        at = SPACE.match(text, at + 1).end() if text[at] == "," else at
+
+
+def _source_spans(text: str) -> list[tuple[int, int]]:
+    """Where each cell's ``source`` value is in the notebook's JSON text, in cell order."""
+    top = {key: start for key, start, _ in _entries(text, SPACE.match(text).end())}
+    spans = []
+    for _, start, _ in _entries(text, top["cells"]):
+        members = {key: (begin, end) for key, begin, end in _entries(text, start)}
+        spans.append(members["source"])
+    return spans
+
+
+def _indentation(text: str, at: int) -> str:
+    """The leading whitespace of the line holding offset ``at``."""
+    return INDENT.match(text, text.rfind("\n", 0, at) + 1).group()
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How the notebook's JSON was written, read off its first member."""
+
+    indent: str | None
+    separators: tuple[str, str]
+    newline: str
+    ascii: bool
+
+    @classmethod
+    def of(cls, text: str) -> _Style:
+        lead = re.match(r'\s*\{(\s*)"(?:[^"\\]|\\.)*"(\s*):', text)
+        space, before_colon = lead.group(1), lead.group(2)
+        after_colon = " " if text[lead.end():lead.end() + 1] == " " else ""
+        indent = space.rsplit("\n", 1)[1] if "\n" in space else None
+        return cls(
+            indent=indent,
+            separators=("," if indent is not None or not after_colon else ", ", before_colon + ":" + after_colon),
+            newline="\r\n" if "\r\n" in space else "\n",
+            ascii=text.isascii(),
+        )
+
+    def dump(self, value: str | list[str], indentation: str) -> str:
+        """``value`` as JSON in this style, continued lines indented from ``indentation``."""
+        text = json.dumps(value, indent=self.indent, separators=self.separators, ensure_ascii=self.ascii)
+        return text.replace("\n", self.newline + indentation)
