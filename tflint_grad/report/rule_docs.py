@@ -42,35 +42,33 @@ class FixDoc:
     long: str
 
 
-def _fix_docs() -> dict[str, FixDoc]:
-    unwrapped = ", ".join(f"`{name}(t)`" for name in sorted(UNWRAPPABLE))
-    return {
-        "numpy-call": FixDoc(
-            "numpy calls: safe or unsafe, by function",
-            "Numpy calls: the call is renamed to its TensorFlow twin (`np.exp` -> `tf.exp`), adding "
-            "`import tensorflow as tf` when the module has none. Safe where the twin gives the same "
-            "values, dtype and shape for every input; unsafe (applied only with `--unsafe-fixes`) where "
-            "dtype promotion or axis defaults differ. No fix for functions without a twin or arguments "
-            "the twin does not take.",
-        ),
-        "conversion": FixDoc(
-            "conversions: unsafe",
-            f"Conversions: `t.numpy()` and {unwrapped} are unwrapped to `t`, so the tensor flows on; "
-            f"unsafe (applied only with `--unsafe-fixes`) because the code after it may rely on ndarray "
-            f"behaviour. No fix for `float()`, `int()` or `bool()`.",
-        ),
-    }
-
-
-FIX_DOCS = _fix_docs()
+_UNWRAPPED = ", ".join(f"`{name}(t)`" for name in sorted(UNWRAPPABLE))
+# Keyed by RoundTrip.kind, in the order the paragraphs are shown.
+FIX_DOCS: dict[str, FixDoc] = {
+"numpy-call": FixDoc(
+        "numpy calls: safe or unsafe, by function",
+        "Numpy calls: the call is renamed to its TensorFlow twin (`np.exp` -> `tf.exp`), adding "
+        "`import tensorflow as tf` when the module has none. Safe where the twin gives the same "
+        "values, dtype and shape for every input; unsafe (applied only with `--unsafe-fixes`) where "
+        "dtype promotion or axis defaults differ. No fix for functions without a twin or arguments "
+        "the twin does not take.",
+    ),
+    "conversion": FixDoc(
+        "conversions: unsafe",
+        f"Conversions: `t.numpy()` and {_UNWRAPPED} are unwrapped to `t`, so the tensor flows on; "
+        f"unsafe (applied only with `--unsafe-fixes`) because the code after it may rely on ndarray "
+        f"behaviour. No fix for `float()`, `int()` or `bool()`.",
+    ),
+}
 
 
 def claimed_kinds(rule: Rule) -> tuple[str, ...]:
     """The round-trip kinds this rule reports, found by asking ``rule.applies``."""
     here = Span(Position(1, 0), Position(1, 0))
+    blank = dict(path="", span=here, api="", qualified="", value="", context="", related=(), replacement=None)
     return tuple(
         kind for kind in FIX_DOCS
-        if any(rule.applies(RoundTrip("", here, kind, "", "", "", on_path, "", (), None)) for on_path in (True, False))
+        if any(rule.applies(RoundTrip(kind=kind, on_output_path=on_path, **blank)) for on_path in (True, False))
     )
 
 
@@ -101,13 +99,9 @@ SECTIONS: tuple[Section, ...] = (
 )
 
 
-def title(rule: Rule) -> str:
-    return f"{rule.code} {rule.name} ({rule.severity.value})"
-
-
 def rule_text(rule: Rule) -> str:
     """The terminal page of one rule: each section's body indented under its title."""
-    parts = [title(rule)]
+    parts = [f"{rule.code} {rule.name} ({rule.severity.value})"]
     for section in SECTIONS:
         body = "\n".join(f"    {line}" if line else "" for line in section.body(rule).splitlines())
         parts.append(f"{section.title}:\n{body}")
