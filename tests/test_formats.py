@@ -187,8 +187,8 @@ def sarif_multitool() -> str:
             pytest.fail("npm/node are needed for the SARIF multitool in CI")
         pytest.skip("npm/node not installed: SARIF is still validated against the schema")
     locate = ["node", "-p", "require('@microsoft/sarif-multitool')"]
-    found = subprocess.run(locate, cwd=MULTITOOL_HOME, capture_output=True, text=True) if MULTITOOL_HOME.is_dir() else None
-    if found is None or found.returncode != 0:
+    found = MULTITOOL_HOME.is_dir() and subprocess.run(locate, cwd=MULTITOOL_HOME, capture_output=True, text=True)
+    if not found or found.returncode != 0:
         MULTITOOL_HOME.mkdir(parents=True, exist_ok=True)
         subprocess.run(["npm", "install", "--prefix", str(MULTITOOL_HOME), MULTITOOL_PACKAGE], check=True, timeout=600)
         found = subprocess.run(locate, cwd=MULTITOOL_HOME, capture_output=True, text=True, check=True)

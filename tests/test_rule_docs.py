@@ -14,7 +14,7 @@ import json
 import subprocess
 import sys
 
-from conftest import ROOT, run_cli
+from conftest import ROOT
 from tflint_grad.report import rule_docs
 from tflint_grad.rules import RULES_BY_CODE
 

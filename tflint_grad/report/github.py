@@ -36,8 +36,9 @@ def command(level: str, path: str, span: Span | None, title: str, message: str, 
     if span is not None and source is not None and source.cell_of is not None:
         message = f"{display(path, span.start, sources)}: {message}"
     elif span is not None:
-        properties.update(line=span.start.line, col=span.start.column + 1, endLine=span.end.line, endColumn=span.end.column + 1)
-        if span.start.line != span.end.line:
+        start, end = span.start, span.end
+        properties.update(line=start.line, col=start.column + 1, endLine=end.line, endColumn=end.column + 1)
+        if start.line != end.line:
             del properties["col"], properties["endColumn"]
     properties["title"] = title
     fields = ",".join(f"{key}={escape(str(value), PROPERTY_ESCAPES)}" for key, value in properties.items())
@@ -49,8 +50,7 @@ def render(findings: list[Finding], errors: list[FileError], sources) -> str:
         command(f.severity.value, f.path, f.span, f"{f.code} ({RULES_BY_CODE[f.code].name})", f.message, sources)
         for f in findings
     ]
-    lines += [
-        command("error", e.path, e.position and Span(e.position, e.position), "tflint-grad (file not checked)", e.message, sources)
-        for e in errors
-    ]
+    for error in errors:
+        where = Span(error.position, error.position) if error.position else None
+        lines.append(command("error", error.path, where, "tflint-grad (file not checked)", error.message, sources))
     return "".join(lines)

@@ -45,7 +45,7 @@ class FixDoc:
 _UNWRAPPED = ", ".join(f"`{name}(t)`" for name in sorted(UNWRAPPABLE))
 # Keyed by RoundTrip.kind, in the order the paragraphs are shown.
 FIX_DOCS: dict[str, FixDoc] = {
-"numpy-call": FixDoc(
+    "numpy-call": FixDoc(
         "numpy calls: safe or unsafe, by function",
         "Numpy calls: the call is renamed to its TensorFlow twin (`np.exp` -> `tf.exp`), adding "
         "`import tensorflow as tf` when the module has none. Safe where the twin gives the same "

@@ -7,7 +7,7 @@ imported.  It
 
 1. imports TensorFlow (if that fails it writes ``{"status": "no-tensorflow"}``
    and exits 3), fixes the random seeds of ``random``, numpy and TensorFlow;
-2. compiles the script with recorders on the flagged functions
+2. compiles the script (the runner's copy of the text to run) with recorders on the flagged functions
    (:mod:`.instrument`), wraps ``tf.GradientTape.__enter__``/``gradient`` to
    log what every ``tape.gradient`` call in the script returned, and runs the
    script as ``__main__`` (``__file__`` and ``sys.path[0]`` are the script's
@@ -25,7 +25,6 @@ from __future__ import annotations
 import ast
 import builtins
 import json
-import linecache
 import os
 import random
 import sys
@@ -37,11 +36,10 @@ from .instrument import RECORD, instrument
 EXIT_SCRIPT_FAILED, EXIT_NO_TENSORFLOW = 1, 3
 
 
-def execute(spec: dict, recorder, log) -> dict:
-    """Run the script as ``__main__``; its globals afterwards."""
-    path, text = spec["path"], spec["text"]
-    code = instrument(ast.parse(text, path), text, path, spec["functions"])
-    linecache.cache[path] = (len(text), None, text.splitlines(keepends=True), path)
+def execute(spec: dict, text: str, recorder, log) -> dict:
+    """Run the script (its copy, under the user's ``__file__``) as ``__main__``; its globals afterwards."""
+    path, copy = spec["path"], spec["copy"]
+    code = instrument(ast.parse(text, copy), text, copy, spec["functions"])
     module = types.ModuleType("__main__")
     module.__file__ = path
     module.__builtins__ = builtins
@@ -69,16 +67,18 @@ def main(argv: list[str]) -> int:
     random.seed(spec["seed"])
     np.random.seed(spec["seed"])
     tf.random.set_seed(spec["seed"])
-    recorder, log = Recorder(), TapeLog(spec["path"], ast.parse(spec["text"], spec["path"]))
+    with open(spec["copy"], encoding="utf-8") as handle:
+        text = handle.read()
+    recorder, log = Recorder(), TapeLog(spec["copy"], ast.parse(text, spec["copy"]))
     try:
-        namespace = execute(spec, recorder, log)
+        namespace = execute(spec, text, recorder, log)
     except SystemExit as stop:
         if stop.code not in (None, 0):
             print(f"the script exited with status {stop.code}", file=sys.stderr)
             return EXIT_SCRIPT_FAILED
         namespace = sys.modules["__main__"].__dict__
     except BaseException as error:  # the script's own failure: its traceback, without this frame
-        traceback.print_exception(type(error), error, _from_script(error.__traceback__, spec["path"]))
+        traceback.print_exception(type(error), error, _from_script(error.__traceback__, spec["copy"]))
         return EXIT_SCRIPT_FAILED
     recorder.active = log.active = False
     functions = {

@@ -16,8 +16,9 @@ status: 0 every target confirmed, 1 any not, 2 a run crashed or timed out.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator, NamedTuple
 
-from ..findings import Severity
+from ..report.text import summary as findings_summary
 from . import reference as references
 from .runner import OK, Run
 from .targets import CUT, TAPE, Plan, Target
@@ -125,26 +126,40 @@ def _judge_tape(run: Run, line: int | None) -> Judgement:
     return Judgement("ok", f"no None in {sum(s['calls'] for s in sites)} calls")
 
 
+class Produced(NamedTuple):
+    label: str
+    kind: str  # "gradient" (first tape.gradient of a source) | "final" (a variable at the end)
+    name: str  # the source / variable as the script names it
+    at: float | None  # the source's value when that gradient was taken
+    value: dict
+
+
+def produced(run: Run) -> Iterator[Produced]:
+    for site in run.record.get("gradients", []):
+        for source, first in zip(site["sources"], site["first"]):
+            at = first["at"].get("value")
+            shown = f" ({source} = {number(at)})" if at is not None else ""
+            label = f"d {site['target']}/d {source}, first call{shown}"
+            yield Produced(label, "gradient", source, at, first["gradient"] or {"none": True})
+    for name, value in run.record.get("variables", {}).items():
+        yield Produced(f"{name}, final", "final", name, None, value)
+
+
 def evidence(before: Run, after: Run, reference: tuple[references.Reference, str] | None) -> list[Row]:
-    """What the runs produced: each tape.gradient site's first gradients, the final variables."""
-    cells: dict[str, list] = {}
+    """What the runs produced, side by side, with the reference's truth where it has one."""
+    found: dict[str, tuple[Produced, list]] = {}
     for side, run in enumerate((before, after)):
-        for site in run.record.get("gradients", []):
-            for source, first in zip(site["sources"], site["first"]):
-                at = f" ({source} = {number(first['at']['value'])})" if "value" in first["at"] else ""
-                label = f"d {site['target']}/d {source}, first call{at}"
-                cell = cells.setdefault(label, [None, None, source, first["at"].get("value")])
-                cell[side] = first["gradient"] or {"none": True}
-        for name, value in run.record.get("variables", {}).items():
-            cells.setdefault(f"{name}, final", [None, None, name, None])[side] = value
-    rows = []
-    for label, (first, second, name, at) in cells.items():
-        truth = None
-        if reference is not None and name == reference[0].parameter:
-            truth = reference[0].gradient(at) if at is not None and label.startswith("d ") else None
-            truth = reference[0].optimum() if label.endswith(", final") else truth
-        rows.append(Row(label, first, second, truth))
-    return rows
+        for item in produced(run):
+            found.setdefault(item.label, (item, [None, None]))[1][side] = item.value
+    return [Row(label, cells[0], cells[1], _truth(reference, item)) for label, (item, cells) in found.items()]
+
+
+def _truth(reference: tuple[references.Reference, str] | None, item: Produced) -> float | None:
+    if reference is None or item.name != reference[0].parameter:
+        return None
+    if item.kind == "final":
+        return reference[0].optimum()
+    return None if item.at is None else reference[0].gradient(item.at)
 
 
 def number(value: float | None) -> str:
@@ -173,12 +188,10 @@ def _last_line(run: Run) -> str:
 
 def render_text(v: Verification, timeout: float, seed: int) -> str:
     plan = v.plan
-    cuts = sum(f.severity is Severity.ERROR for f in plan.findings)
-    warnings = len(plan.findings) - cuts
+    found = findings_summary(list(plan.findings), unsafe_fixes=True).splitlines()[0]
     out = [
         f"tflint-grad verify {plan.source.path}",
-        f"static pass: {len(plan.findings)} findings ({cuts} gradient cuts, {warnings} warnings); "
-        f"{plan.fixed_count} fixed in memory for the second run",
+        f"static pass: {found[0].lower()}{found[1:-1]}; {plan.fixed_count} fixed in memory for the second run",
         f"runs (seed {seed}, timeout {timeout:g} s): as written {_status(v.before)}, fixed {_status(v.after)}",
         "",
         "gradient check: tape gradient vs central finite difference (float64 arithmetic) at recorded inputs",
@@ -201,10 +214,18 @@ def render_text(v: Verification, timeout: float, seed: int) -> str:
         out.append(f"reference: {v.reference[0].name}; applies because {v.reference[1]} computes its log density")
     for name, run in (("as written", v.before), ("fixed", v.after)):
         if run.status != OK:
-            out += ["", f"{name}: the script {_failure(run)}; its stderr (last {STDERR_LINES} lines):"]
-            out += ["  | " + line for line in run.stderr.rstrip().splitlines()[-STDERR_LINES:]]
+            out += ["", f"{name}: the script {_failure(run)}; its stderr:"]
+            out += ["  | " + line for line in stderr_tail(run)]
     out += ["", _conclusion(v)]
     return "\n".join(out) + "\n"
+
+
+def stderr_tail(run: Run) -> list[str]:
+    """The script's traceback when there is one (TensorFlow's start-up chatter comes before it),
+    else the last ``STDERR_LINES`` lines."""
+    lines = run.stderr.rstrip().splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
+    return lines[starts[-1]:] if starts else lines[-STDERR_LINES:]
 
 
 def _status(run: Run) -> str:
@@ -229,10 +250,14 @@ def _conclusion(v: Verification) -> str:
     return f"not confirmed: {failed} (exit 1)"
 
 
+def _checks(run: Run, target: Target) -> list[dict]:
+    return run.record.get("functions", {}).get(target.key, {}).get("checks", [])
+
+
 def to_json(v: Verification, timeout: float, seed: int) -> dict:
     def run(r: Run) -> dict:
         data = {"status": r.status, "seconds": round(r.seconds, 2), "last_line": _last_line(r)}
-        return data if r.status == OK else {**data, "stderr": "\n".join(r.stderr.splitlines()[-STDERR_LINES:])}
+        return data if r.status == OK else {**data, "stderr": "\n".join(stderr_tail(r))}
 
     def judgement(j: Judgement) -> dict:
         return {"verdict": j.verdict, "detail": j.detail}
@@ -254,7 +279,7 @@ def to_json(v: Verification, timeout: float, seed: int) -> dict:
                 "name": o.target.name, "kind": o.target.kind, "line": o.target.before.line, "codes": list(o.target.codes),
                 "claim": o.target.claim, "before": judgement(o.before), "after": judgement(o.after), "confirmed": o.confirmed,
                 "checks": {
-                    side: r.record.get("functions", {}).get(o.target.key, {}).get("checks", [])
+                    side: [{k: x for k, x in c.items() if k != "samples"} for c in _checks(r, o.target)]
                     for side, r in (("before", v.before), ("after", v.after))
                 },
             }

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import tflint_grad
 
 OK, CRASHED, TIMEOUT, NO_TENSORFLOW = "ok", "crashed", "timeout", "no-tensorflow"
-SPEC, RECORD = ".tflint-grad-spec.json", ".tflint-grad-record.json"
+SPEC, RECORD, SCRIPT = ".tflint-grad-spec.json", ".tflint-grad-record.json", ".tflint-grad-script"
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(tflint_grad.__file__)))
 
 
@@ -36,10 +36,20 @@ class Run:
 
 
 def run(path: str, text: str, functions: dict[str, tuple[int, int]], seed: int, timeout: float) -> Run:
-    """Run ``text`` as the script at ``path``, recording the flagged ``functions``."""
-    spec = {"path": os.path.abspath(path), "text": text, "functions": functions, "seed": seed}
+    """Run ``text`` as the script at ``path``, recording the flagged ``functions``.
+
+    The text runs from a copy in the temporary directory (TensorFlow's
+    autograph re-reads a function's source from its code's file, so that file
+    must hold the text that runs); ``__file__`` and ``sys.path[0]`` still
+    name the user's file, and tracebacks are shown with the user's path.
+    """
     with tempfile.TemporaryDirectory(prefix="tflint-grad-verify-") as work:
         spec_path, record_path = os.path.join(work, SPEC), os.path.join(work, RECORD)
+        copy = os.path.join(work, SCRIPT, os.path.basename(path))
+        os.mkdir(os.path.dirname(copy))
+        with open(copy, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        spec = {"path": os.path.abspath(path), "copy": copy, "functions": functions, "seed": seed}
         with open(spec_path, "w", encoding="utf-8") as handle:
             json.dump(spec, handle)
         started = time.monotonic()
@@ -53,13 +63,13 @@ def run(path: str, text: str, functions: dict[str, tuple[int, int]], seed: int, 
         except subprocess.TimeoutExpired:
             os.killpg(child.pid, signal.SIGKILL)
             stdout, stderr = child.communicate()
-            return Run(TIMEOUT, time.monotonic() - started, stdout, stderr)
+            return Run(TIMEOUT, time.monotonic() - started, stdout, stderr.replace(copy, path))
         seconds = time.monotonic() - started
         if not os.path.exists(record_path):
-            return Run(CRASHED, seconds, stdout, stderr)
+            return Run(CRASHED, seconds, stdout, stderr.replace(copy, path))
         with open(record_path, encoding="utf-8") as handle:
             record = json.load(handle)
-    return Run(record["status"], seconds, stdout, stderr, record)
+    return Run(record["status"], seconds, stdout, stderr.replace(copy, path), record)
 
 
 def _environment(seed: int) -> dict[str, str]:

@@ -1,0 +1,184 @@
+"""The user contract of the CLI: selection, suppression, configuration,
+discovery, bad input and exit codes - through the real command."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+BUGGY = textwrap.dedent("""\
+    import numpy as np
+    import tensorflow as tf
+
+    w = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        loss = np.exp(w) + w.numpy()
+        assert np.isfinite(loss)
+    grad = tape.gradient(loss, w)
+""")
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def codes(output: str) -> list[str]:
+    return [line.split(": ")[1].split()[0] for line in output.splitlines() if ": TFG" in line]
+
+
+def test_findings_exit_1_and_clean_exit_0(tmp_path):
+    write(tmp_path, "bad.py", BUGGY)
+    write(tmp_path, "good.py", BUGGY.replace("np.exp(w) + w.numpy()", "tf.exp(w)").replace("    assert np.isfinite(loss)\n", ""))
+    bad = run_cli("bad.py", cwd=tmp_path)
+    assert bad.returncode == 1
+    assert codes(bad.stdout) == ["TFG001", "TFG002", "TFG101"]
+    assert bad.stdout.splitlines()[0].startswith("bad.py:6:12: TFG001 [*] np.exp on tensor 'w' cuts the gradient: inside the tf.GradientTape block (line 5); use tf.exp")
+    good = run_cli("good.py", cwd=tmp_path)
+    assert (good.returncode, good.stdout) == (0, "All checks passed!\n")
+
+
+@pytest.mark.parametrize("flags, expected", [
+    (["--select", "TFG0"], ["TFG001", "TFG002"]),
+    (["--ignore", "TFG1"], ["TFG001", "TFG002"]),
+    (["--select", "TFG002,TFG101"], ["TFG002", "TFG101"]),
+    (["--select", "TFG", "--ignore", "TFG00"], ["TFG101"]),
+    (["--select", "TFG0", "--ignore", "TFG"], ["TFG001", "TFG002"]),  # longer prefix wins
+])
+def test_select_and_ignore_by_prefix(tmp_path, flags, expected):
+    write(tmp_path, "bad.py", BUGGY)
+    assert codes(run_cli("bad.py", *flags, cwd=tmp_path).stdout) == expected
+
+
+def test_noqa_specific_and_bare(tmp_path):
+    text = BUGGY.replace("w.numpy()", "w.numpy()  # noqa: TFG002").replace(
+        "assert np.isfinite(loss)", "assert np.isfinite(loss)  # noqa")
+    write(tmp_path, "bad.py", text)
+    assert codes(run_cli("bad.py", cwd=tmp_path).stdout) == ["TFG001"]
+    other = BUGGY.replace("w.numpy()", "w.numpy()  # noqa: TFG101")
+    write(tmp_path, "other.py", other)
+    assert codes(run_cli("other.py", cwd=tmp_path).stdout) == ["TFG001", "TFG002", "TFG101"]
+
+
+def test_pyproject_configuration(tmp_path):
+    write(tmp_path, "pyproject.toml", '[tool.tflint-grad]\nignore = ["TFG101"]\nexclude = ["legacy"]\n')
+    write(tmp_path, "src/bad.py", BUGGY)
+    write(tmp_path, "legacy/old.py", BUGGY)
+    result = run_cli(".", cwd=tmp_path)
+    assert codes(result.stdout) == ["TFG001", "TFG002"]
+    assert "legacy" not in result.stdout
+    assert codes(run_cli("src", "--ignore", "TFG00", cwd=tmp_path / "src").stdout) == []
+
+
+def test_user_entry_points_from_pyproject(tmp_path):
+    write(tmp_path, "pyproject.toml", textwrap.dedent("""\
+        [tool.tflint-grad]
+        entry-points = [{ function = "mylib.fit", keyword = "loss_fn", position = 0 }]
+    """))
+    write(tmp_path, "train.py", textwrap.dedent("""\
+        import numpy as np
+        import mylib
+
+        def loss(params):
+            return np.sum(params ** 2)
+
+        mylib.fit(loss, steps=10)
+    """))
+    result = run_cli("train.py", cwd=tmp_path)
+    assert codes(result.stdout) == ["TFG001"]
+    assert "loss is passed as loss_fn to mylib.fit (line 7)" in result.stdout
+
+
+@pytest.mark.parametrize("config, message", [
+    ('[tool.tflint-grad]\nselec = ["TFG"]\n', "unknown option(s) in [tool.tflint-grad]: selec"),
+    ('[tool.tflint-grad]\nselect = "TFG"\n', "select must be a list of strings"),
+    ('[tool.tflint-grad\n', "pyproject.toml"),
+])
+def test_bad_configuration_is_a_usage_error(tmp_path, config, message):
+    write(tmp_path, "pyproject.toml", config)
+    write(tmp_path, "bad.py", BUGGY)
+    result = run_cli("bad.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and result.stdout == ""
+
+
+def test_unknown_option_is_a_usage_error(tmp_path):
+    result = run_cli("--frobnicate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "unrecognized arguments: --frobnicate" in result.stderr
+
+
+def test_unparsable_and_missing_files_do_not_stop_the_others(tmp_path):
+    write(tmp_path, "a_broken.py", "import tensorflow as tf\ndef f(:\n    pass\n")
+    write(tmp_path, "b_bad.py", BUGGY)
+    result = run_cli("a_broken.py", "b_bad.py", "missing.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert codes(result.stdout) == ["TFG001", "TFG002", "TFG101"]
+    assert "error: a_broken.py:" in result.stderr and "syntax error" in result.stderr
+    assert "error: missing.py: no such file or folder" in result.stderr
+
+
+def test_undecodable_file_is_a_clear_error(tmp_path):
+    (tmp_path / "latin.py").write_bytes(b"import tensorflow as tf\nx = '\xff'\n")
+    write(tmp_path, "b_bad.py", BUGGY)
+    result = run_cli(".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "error: ./latin.py: cannot decode" in result.stderr
+    assert codes(result.stdout) == ["TFG001", "TFG002", "TFG101"]
+
+
+def test_discovery_skips_virtualenvs_build_and_caches(tmp_path):
+    for folder in (".git", "build", "__pycache__", "myenv", "node_modules"):
+        write(tmp_path, f"{folder}/x.py", BUGGY)
+    write(tmp_path, "myenv/pyvenv.cfg", "home = /usr\n")
+    write(tmp_path, "pkg/real.py", BUGGY)
+    write(tmp_path, "pkg/ignored_one.py", BUGGY)
+    result = run_cli(".", "--exclude", "*/ignored_*.py", cwd=tmp_path)
+    paths = {line.split(":")[0] for line in result.stdout.splitlines() if ": TFG" in line}
+    assert paths == {"./pkg/real.py"}
+    # An excluded file named explicitly is still checked, unless --force-exclude.
+    assert codes(run_cli("pkg/ignored_one.py", "--exclude", "*/ignored_*.py", cwd=tmp_path).stdout)
+    forced = run_cli("pkg/ignored_one.py", "--exclude", "*/ignored_*.py", "--force-exclude", cwd=tmp_path)
+    assert (forced.returncode, codes(forced.stdout)) == (0, [])
+
+
+def test_stdin(tmp_path):
+    result = run_cli("-", "--stdin-filename", "notebook_cell.py", cwd=tmp_path, stdin=BUGGY)
+    assert result.returncode == 1
+    assert result.stdout.startswith("notebook_cell.py:6:12: TFG001")
+
+
+def test_cross_file_reachability(tmp_path):
+    write(tmp_path, "model/__init__.py", "")
+    write(tmp_path, "model/density.py", "import numpy as np\n\ndef log_density(x):\n    return np.log(x)\n")
+    write(tmp_path, "train.py", textwrap.dedent("""\
+        import tensorflow as tf
+        from model.density import log_density
+
+        w = tf.Variable(2.0)
+        with tf.GradientTape() as tape:
+            loss = log_density(w)
+        grad = tape.gradient(loss, w)
+    """))
+    result = run_cli(".", cwd=tmp_path)
+    assert result.stdout.splitlines()[0] == (
+        "./model/density.py:4:12: TFG001 [*] np.log on tensor 'x' cuts the gradient: log_density is reached "
+        "from the tf.GradientTape block (./train.py:5); use tf.math.log"
+    )
+    # Alone, the helper is not differentiated code: silence.
+    assert run_cli("model/density.py", cwd=tmp_path).returncode == 0
+
+
+def test_unreadable_path_is_a_clear_error(tmp_path):
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "gone.py")
+    write(tmp_path, "b_bad.py", BUGGY)
+    result = run_cli("dangling.py", "b_bad.py", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "error: dangling.py: cannot read: No such file or directory" in result.stderr
+    assert codes(result.stdout) == ["TFG001", "TFG002", "TFG101"]
