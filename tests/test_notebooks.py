@@ -21,7 +21,7 @@ from conftest import FIXTURES, run_cli
 from tflint_grad.parse.load import load
 
 SEED = FIXTURES / "notebooks" / "vi_two_bumps.ipynb"
-CONTEXT = "passed as target_log_prob_fn to tfp.vi.monte_carlo_variational_loss (line 20)"
+CONTEXT = "passed as target_log_prob_fn to tfp.vi.monte_carlo_variational_loss (cell 4, line 7)"
 SEED_REPORT = f"""\
 {{path}}:cell 3:2:36: TFG001 [*] np.exp on tensor 'x' cuts the gradient: pdist is reached from logpdist, {CONTEXT}; use tf.exp
 {{path}}:cell 3:2:84: TFG001 [*] np.exp on tensor 'x' cuts the gradient: pdist is reached from logpdist, {CONTEXT}; use tf.exp
@@ -166,10 +166,10 @@ with tf.GradientTape() as tape:
 def test_findings_after_magics_point_into_the_right_cells(tmp_path):
     write(tmp_path / "magics.ipynb", MAGICS)
     result = run_cli("magics.ipynb", "--select", "TFG001", cwd=tmp_path)
-    cut = "TFG001 [*] np.log on tensor 'x' cuts the gradient: inside the tf.GradientTape block (line {}); use tf.math.log"
+    cut = "TFG001 [*] np.log on tensor 'x' cuts the gradient: inside the tf.GradientTape block ({}); use tf.math.log"
     assert result.stdout == (
-        f"magics.ipynb:cell 3:4:9: {cut.format(11)}\n"
-        f"magics.ipynb:cell 5:4:9: {cut.format(18)}\n"
+        f"magics.ipynb:cell 3:4:9: {cut.format('cell 3, line 3')}\n"
+        f"magics.ipynb:cell 5:4:9: {cut.format('cell 5, line 3')}\n"
         "Found 2 findings (2 gradient cuts, 0 warnings).\n[*] 2 fixable with the `--fix` option.\n"
     )
     assert (result.returncode, result.stderr) == (1, "")
@@ -332,7 +332,7 @@ def test_notebooks_in_folders_are_discovered(tmp_path):
     result = run_cli("project", cwd=tmp_path)
     assert result.stdout == (
         "project/analysis/tape.ipynb:cell 2:5:9: TFG001 [*] np.log on tensor 'x' cuts the gradient: "
-        "inside the tf.GradientTape block (line 4); use tf.math.log\n"
+        "inside the tf.GradientTape block (cell 2, line 4); use tf.math.log\n"
         "Found 1 finding (1 gradient cut, 0 warnings).\n[*] 1 fixable with the `--fix` option.\n"
     )
     assert (result.returncode, result.stderr) == (1, "")

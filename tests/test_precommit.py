@@ -123,8 +123,10 @@ def test_fix_hook_repairs_files_in_two_folders(project, pre_commit_home):
 def test_check_hook_analyses_many_files_in_several_folders_in_one_process(project, pre_commit_home):
     """The cut in model/density.py is only visible with train.py (its caller) in the same run.
 
-    Twelve files: without require_serial, pre-commit would split them into
-    chunks run in parallel, and this pair lands in different chunks.
+    Twelve files: without require_serial, pre-commit splits them into chunks
+    run in parallel, and (with its fixed shuffle, on this 2-core machine kind)
+    this pair lands in different chunks: the test then fails, as checked by
+    hand.  On a 1-core machine pre-commit never splits.
     """
     files = {"train.py": (CROSS_FILE / "train.py").read_text()}
     files.update({f"pkg{i}/mod.py": f"VALUE = {i}\n" for i in range(9)})

@@ -36,7 +36,6 @@ from hypothesis.extra import numpy as hnp
 from tflint_grad.fixes.replacements import HALF, REPLACEMENTS, Replacement
 
 tf.config.set_visible_devices([], "GPU")
-tf.config.threading.set_intra_op_parallelism_threads(1)  # thousands of tiny ops: threads only add overhead
 
 BFLOAT16 = tf.bfloat16.as_numpy_dtype
 RTOL = {np.dtype(np.float32): 1e-5, np.dtype(np.float64): 1e-12, np.dtype(np.complex64): 1e-5,

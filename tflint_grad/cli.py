@@ -121,7 +121,7 @@ def _emit(args, findings, errors, sources) -> None:
 
 def _fix(args, config: Config, sources, errors: list[FileError], from_stdin: set[str]) -> int:
     from .fixes.fixer import fix
-    from .fixes.write import ChangedOnDisk, write_atomic
+    from .fixes.write import ChangedOnDisk, render, write_atomic
 
     result = fix(sources, config, args.unsafe_fixes)
     errors += list(result.report.errors) + list(result.errors)
@@ -137,7 +137,7 @@ def _fix(args, config: Config, sources, errors: list[FileError], from_stdin: set
     for path in result.changed:
         source = result.sources[path]
         if path in from_stdin:
-            sys.stdout.write(source.text)
+            sys.stdout.buffer.write(render(source))
             continue
         try:
             write_atomic(path, source)

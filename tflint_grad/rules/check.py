@@ -15,7 +15,7 @@ from typing import Callable
 import libcst as cst
 
 from ..analysis.dataflow import RawRoundTrip, Reason
-from ..findings import Finding, Related
+from ..findings import Finding, Position, Related
 from ..fixes.apply import LINE_BREAK
 from ..fixes.autofix import fix_for, suggestion
 from ..parse.located import Located
@@ -85,10 +85,19 @@ def _value(raw: RawRoundTrip, located: Located) -> str:
 
 
 def _where(reason: Reason, raw_path: str, locate: Callable[[str], Located]) -> str:
-    line = locate(reason.path).span_of(reason.index).start.line
+    located = locate(reason.path)
+    line = _line(located, located.span_of(reason.index).start)
     if reason.path == raw_path:
-        return f"line {line}"
-    return f"{os.path.relpath(reason.path) if os.path.isabs(reason.path) else reason.path}:{line}"
+        return line
+    return f"{os.path.relpath(reason.path) if os.path.isabs(reason.path) else reason.path}, {line}"
+
+
+def _line(located: Located, position: Position) -> str:
+    """``line N``, or ``cell C, line N`` inside a notebook."""
+    if located.source.cell_of is None:
+        return f"line {position.line}"
+    cell, inner = located.source.cell_of(position)
+    return f"{cell}, line {inner.line}"
 
 
 def _origin(reason: Reason, where: str) -> str:
@@ -118,8 +127,9 @@ def _context(raw: RawRoundTrip, locate: Callable[[str], Located]) -> str:
 
 
 def _related(reason: Reason, locate: Callable[[str], Located]) -> tuple[Related, ...]:
-    span = locate(reason.path).span_of(reason.index)
-    return (Related(reason.path, span, f"differentiated here: {_origin(reason, f'line {span.start.line}')}"),)
+    located = locate(reason.path)
+    span = located.span_of(reason.index)
+    return (Related(reason.path, span, f"differentiated here: {_origin(reason, _line(located, span.start))}"),)
 
 
 __all__ = ["to_findings", "suppressed", "RULES_BY_CODE"]

@@ -14,7 +14,7 @@ from typing import Callable
 
 import libcst as cst
 
-from ..analysis.apis import STATIC_ATTRIBUTES
+from ..analysis.apis import STATIC_ATTRIBUTES, normalize
 from .model import (
     CALL, NAME, SELF_ATTR, Arg, CallableRef, Call, ClassInfo, Deps, ModuleSummary,
     Param, Scope, TapeRegion, merge,
@@ -198,13 +198,15 @@ class SummaryBuilder:
         self.regions = saved
 
     def _is_tape(self, value: cst.BaseExpression) -> bool:
-        """``GradientTape(...)`` under any import alias (resolved with the imports seen so far)."""
+        """TensorFlow's ``GradientTape(...)`` under any import alias (resolved with the
+        imports seen so far), not a same-named class of another backend."""
         callee = dotted_name(value.func) if isinstance(value, cst.Call) else None
         if callee is None:
             return False
         head, _, rest = callee.partition(".")
-        qualified = ".".join(filter(None, (self.imports.get(head, head), rest)))
-        return qualified.rsplit(".", 1)[-1] == "GradientTape"
+        if head not in self.imports:
+            return False
+        return normalize(".".join(filter(None, (self.imports[head], rest)))) == "tensorflow.GradientTape"
 
     def function_def(self, node: cst.FunctionDef) -> None:
         index = self.locate(node)

@@ -1,0 +1,368 @@
+"""``tflint-grad verify``: real runs of real scripts, on TensorFlow's CPU.
+
+The command-line tests run the verifier exactly as a user does (a child
+``python -m tflint_grad verify``, which starts its own children) on the seed
+and on the scripts in ``fixtures/verify/``; the unit tests pin the pieces the
+verdicts rest on: the gradient check (cut / wrong / ok on functions whose
+true gradient is known), the instrumentation (lines unchanged), the targets
+found by the static pass, and the reference numbers (against scipy's
+adaptive quadrature of the KL divergence itself, not the formula used in
+``reference.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+from conftest import FIXTURES, ROOT, run_cli
+from tflint_grad.config import Config
+from tflint_grad.parse.source import SourceFile
+from tflint_grad.verify import runner
+from tflint_grad.verify.instrument import RECORD, gradient_labels, instrument
+from tflint_grad.verify.reference import TWO_BUMPS, find
+from tflint_grad.verify.targets import CUT, INTACT, plan
+
+SEED = FIXTURES / "seed" / "vi_two_bumps.py"
+VERIFY = FIXTURES / "verify"
+TRUE_GRADIENT, ISSUE_OPTIMUM = -2.2935, 2.747
+
+
+def verify_json(*args: str, cwd=ROOT) -> tuple[subprocess.CompletedProcess, dict]:
+    result = run_cli("verify", *args, "--format", "json", cwd=cwd)
+    return result, json.loads(result.stdout)
+
+
+def by_name(report: dict) -> dict[str, dict]:
+    return {target["name"]: target for target in report["targets"]}
+
+
+def evidence(report: dict) -> dict[str, dict]:
+    return {row["label"]: row for row in report["evidence"]}
+
+
+# -- the command, end to end ---------------------------------------------------------
+
+
+def test_seed_table_shows_the_cut_and_the_repair():
+    before = SEED.read_bytes()
+    result = run_cli("verify", "fixtures/seed/vi_two_bumps.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert SEED.read_bytes() == before  # verified in memory, never written
+    lines = result.stdout.splitlines()
+    assert lines[0] == "tflint-grad verify fixtures/seed/vi_two_bumps.py"
+    assert lines[1] == "static pass: found 4 findings (3 gradient cuts, 1 warning); 3 fixed in memory for the second run"
+    rows = {line.split()[0]: line for line in lines if re.match(r"  (pdist|logpdist) ", line)}
+    assert re.fullmatch(r"  pdist +15 +TFG001 TFG001 +cut +cut: tape None, numeric [-0-9.]+ +ok: 3 inputs agree \(float64\) +yes", rows["pdist"])
+    assert re.fullmatch(r"  logpdist +17 +TFG001 TFG101 +cut +cut: tape None, numeric [-0-9.]+ +ok: 3 inputs agree \(float64\) +yes", rows["logpdist"])
+
+    gradient = next(line for line in lines if line.startswith("  d elbo_loss/d scale, first call (scale = 1.0000)"))
+    written, fixed, reference = gradient.split(")")[1].split()
+    assert written == "-1.0000"  # the entropy term alone: -1/scale
+    assert abs(float(fixed) - TRUE_GRADIENT) < 0.03  # a 10000-sample Monte Carlo estimate
+    assert reference == "-2.2935"
+    final = next(line for line in lines if line.startswith("  scale, final"))
+    written, fixed, reference = map(float, final.split()[2:])
+    assert written > 6
+    assert abs(fixed - ISSUE_OPTIMUM) < 0.1 and abs(fixed - reference) < 0.1
+    assert reference == 2.7438
+    assert "reference: KL(Normal(0, scale) || 0.5 N(-3, 1) + 0.5 N(3, 1)), by quadrature; applies because logpdist computes its log density" in lines
+    assert lines[-1] == "fix confirmed: every flagged gradient is broken as written and correct after the fix (exit 0)"
+
+
+def test_training_loop_wrong_helper_and_none_for_a_source_then_fix_written(tmp_path):
+    script = tmp_path / "tape_regression.py"
+    shutil.copy(VERIFY / "tape_regression.py", script)
+    result, report = verify_json(str(script), "--fix")
+    assert result.returncode == 0, result.stderr
+    targets = by_name(report)
+    nll, tape = targets["gaussian_nll"], targets["tape block"]
+    assert (nll["line"], nll["codes"], nll["claim"]) == (19, ["TFG001"], "cut")
+    assert nll["before"]["verdict"] == "wrong"  # the data term still reaches sigma; the log term does not
+    assert [c["verdict"] for c in nll["checks"]["before"]] == ["wrong"] * 3
+    assert all(c["tape"] != pytest.approx(c["numeric"], rel=1e-3) for c in nll["checks"]["before"])
+    assert nll["after"] == {"verdict": "ok", "detail": "3 inputs agree (float64)"}
+    assert tape["before"] == {"verdict": "cut", "detail": "None for log_sigma (200/200 calls)"}
+    assert tape["after"] == {"verdict": "ok", "detail": "no None in 200 calls"}
+    rows = evidence(report)
+    assert rows["d loss/d log_sigma, first call (log_sigma = 0.0000)"]["before"] == {"none": True}
+    assert rows["log_sigma, final"]["before"] == {"value": 0.0}  # never moved
+    assert abs(rows["log_sigma, final"]["after"]["value"] - math.log(0.3)) < 0.1  # the data's noise scale
+    assert report["exit_code"] == 0
+    text = script.read_text()
+    assert "sigma = tf.exp(log_sigma)" in text and "+ tf.math.log(sigma)" in text
+    assert result.stderr.endswith(f"{script}: fixed (2 findings)\n")
+
+
+def test_fit_surrogate_posterior_target_cut_and_no_reference_claimed():
+    result, report = verify_json("fixtures/verify/surrogate_posterior.py")
+    assert result.returncode == 0, result.stderr
+    target = by_name(report)["target_log_prob"]
+    assert target["before"]["verdict"] == "cut" and target["before"]["detail"].startswith("tape None, numeric ")
+    assert target["after"] == {"verdict": "ok", "detail": "3 inputs agree (float64)"}
+    rows = evidence(report)
+    assert math.exp(rows["log_scale, final"]["before"]["value"]) > 10  # entropy only: the surrogate spreads out
+    assert abs(rows["loc, final"]["after"]["value"] - 2.0) < 0.2  # the target is N(2, 0.5)
+    assert abs(math.exp(rows["log_scale, final"]["after"]["value"]) - 0.5) < 0.1
+    assert report["reference"] is None  # a quadratic log density is not the two-bump one
+
+
+def test_crashing_script_exits_2_with_its_traceback():
+    result = run_cli("verify", "fixtures/verify/crash_graph_mode.py")
+    assert result.returncode == 2
+    out = result.stdout
+    assert "runs (seed 0, timeout 300 s): as written crashed, fixed " in out
+    assert "  loss_fn  12    TFG001    cut    crashed     ok: 3 inputs agree (float64)  no" in out
+    tail = out[out.index("as written: the script crashed; its stderr:"):].splitlines()
+    assert tail[1] == "  | Traceback (most recent call last):"
+    assert tail[2] == '  |   File "fixtures/verify/crash_graph_mode.py", line 18, in <module>'
+    assert "  |     NotImplementedError: Cannot convert a symbolic tf.Tensor (sub:0) to a numpy array." in "\n".join(tail)
+    assert out.rstrip().endswith("not verified: a run did not finish (exit 2)")
+
+
+def test_hanging_script_is_stopped_at_the_timeout():
+    started = time.monotonic()
+    result = run_cli("verify", "fixtures/verify/hang_until_converged.py", "--timeout", "15")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 2
+    assert "runs (seed 0, timeout 15 s): as written timed out, fixed " in result.stdout
+    assert "as written: the script timed out; its stderr:" in result.stdout
+    assert elapsed < 60  # killed, not waited for
+
+
+def test_without_tensorflow_one_line_and_exit_2(tmp_path):
+    """``sitecustomize`` blocks the import the way Python itself does (None in sys.modules)."""
+    (tmp_path / "sitecustomize.py").write_text("import sys\nsys.modules['tensorflow'] = None\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+    result = subprocess.run(
+        [sys.executable, "-m", "tflint_grad", "verify", "fixtures/seed/vi_two_bumps.py"],
+        cwd=ROOT, capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "tflint-grad verify: TensorFlow cannot be imported (import of tensorflow halted; None in sys.modules); "
+        "install it with: pip install 'tflint-grad[verify]'\n"
+    )
+
+
+def test_linting_never_runs_code_nor_imports_tensorflow():
+    probe = (
+        "import sys, tflint_grad.cli as cli\n"
+        "code = cli.main(['fixtures/verify/hang_until_converged.py'])\n"
+        "print(code, 'tensorflow' in sys.modules, any(m.startswith('tflint_grad.verify') for m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.stdout.splitlines()[-1] == "1 False False"
+
+
+def test_child_runs_in_its_own_temporary_directory(tmp_path):
+    script = tmp_path / "where.py"
+    text = textwrap.dedent("""\
+        import os, sys
+        import tensorflow as tf
+        print(os.getcwd())
+        print(__file__, sys.path[0], __name__)
+        open("left_behind.txt", "w").write("x")
+        v = tf.Variable([3.0, 4.0])
+    """)
+    script.write_text(text)
+    run = runner.run(str(script), text, {}, seed=0, timeout=120)
+    assert run.status == runner.OK, run.stderr
+    cwd, names = run.stdout.splitlines()
+    assert os.path.basename(cwd).startswith("tflint-grad-verify-") and os.path.dirname(cwd) == tempfile.gettempdir()
+    assert not os.path.exists(cwd)  # removed with everything the script left there
+    assert names == f"{script} {tmp_path} __main__"
+    assert not (tmp_path / "left_behind.txt").exists()
+    assert run.record["variables"] == {"v": {"norm": 5.0}}
+
+
+# -- the static half: what is checked --------------------------------------------------
+
+
+def source(path) -> SourceFile:
+    return SourceFile(str(path), open(path, encoding="utf-8").read())
+
+
+def test_targets_of_the_seed_and_of_a_tape_block():
+    seed = plan(source(SEED), Config(), unsafe=False)
+    assert [(t.key, t.name, t.codes, t.claim, t.before.line, t.after.line) for t in seed.targets] == [
+        ("function:pdist", "pdist", ("TFG001", "TFG001"), CUT, 15, 15),
+        ("function:logpdist", "logpdist", ("TFG001", "TFG101"), CUT, 17, 17),
+    ]
+    assert seed.fixed_count == 3 and "tf.math.log(1e-30+pdist(x))" in seed.fixed.text
+    loop = plan(source(VERIFY / "tape_regression.py"), Config(), unsafe=False)
+    assert [(t.key, t.kind, t.before.line) for t in loop.targets] == [
+        ("function:gaussian_nll", "function", 19), ("tape:<module>:0", "tape", 25),
+    ]
+
+
+def test_a_target_is_found_again_when_the_fix_adds_an_import_line(tmp_path):
+    path = tmp_path / "vi.py"
+    path.write_text(textwrap.dedent("""\
+        import numpy as np
+        import tensorflow_probability as tfp
+
+        def log_prob(x):
+            assert np.all(np.isfinite(x))
+            return np.log(x)
+
+        loss = tfp.vi.monte_carlo_variational_loss(log_prob, tfp.distributions.Normal(0.0, 1.0))
+    """))
+    (target,) = plan(source(path), Config(), unsafe=False).targets
+    assert (target.name, target.codes, target.claim) == ("log_prob", ("TFG101", "TFG001"), CUT)
+    assert (target.before.line, target.after.line) == (4, 5)  # "import tensorflow as tf" was inserted
+
+
+def test_warnings_only_target_claims_an_intact_gradient(tmp_path):
+    path = tmp_path / "check.py"
+    path.write_text(textwrap.dedent("""\
+        import numpy as np
+        import tensorflow_probability as tfp
+
+        def log_prob(x):
+            assert np.all(np.isfinite(x))
+            return -x * x
+
+        loss = tfp.vi.monte_carlo_variational_loss(log_prob, tfp.distributions.Normal(0.0, 1.0))
+    """))
+    (target,) = plan(source(path), Config(), unsafe=False).targets
+    assert (target.codes, target.claim) == (("TFG101",), INTACT)
+
+
+# -- inside the child: instrumentation and the gradient check --------------------------
+
+
+def test_instrument_records_calls_and_keeps_every_line():
+    text = textwrap.dedent("""\
+        def helper(x):
+            return 1 / x
+
+        scale = lambda y: 2 * y
+        first = helper(4)
+        second = scale(5)
+        helper(0)
+    """)
+    seen = []
+
+    def record(key):
+        def wrap(function):
+            def recorded(*args):
+                seen.append((key, args))
+                return function(*args)
+            return recorded
+        return wrap
+
+    import ast
+
+    code = instrument(ast.parse(text), text, "<script>", {"helper": (1, 0), "scale": (4, 8)})
+    namespace = {RECORD: record}
+    with pytest.raises(ZeroDivisionError) as raised:
+        exec(code, namespace)
+    assert seen == [("helper", (4,)), ("scale", (5,)), ("helper", (0,))]
+    assert (namespace["first"], namespace["second"]) == (0.25, 10)
+    frames = raised.value.__traceback__
+    while frames.tb_next is not None:
+        frames = frames.tb_next
+    assert (frames.tb_frame.f_code.co_name, frames.tb_lineno) == ("helper", 2)  # the line as written
+
+
+def test_gradient_labels_name_target_and_sources_as_written():
+    import ast
+
+    tree = ast.parse("g = tape.gradient(elbo_loss,\n    [scale, model.w])\nh = t.gradient(l, vs)\n")
+    assert gradient_labels(tree, 2) == ("elbo_loss", ["scale", "model.w"])
+    assert gradient_labels(tree, 3) == ("l", ["vs"])
+
+
+@pytest.fixture(scope="module")
+def tf():
+    tensorflow = pytest.importorskip("tensorflow")
+    tensorflow.config.set_visible_devices([], "GPU")
+    return tensorflow
+
+
+def gradient_check(tf, function, args=(), variables=()):
+    from tflint_grad.verify.gradcheck import Recorded, check
+
+    return check(Recorded(function, tuple(args), {}, [(v, v.numpy()) for v in variables]), seed=0)
+
+
+def test_check_cut_wrong_and_ok(tf):
+    x = tf.constant(np.linspace(-1.0, 1.0, 50))
+    cut = gradient_check(tf, lambda t: np.exp(t), [x])
+    assert (cut["verdict"], cut["tape"]) == ("cut", None)
+
+    @tf.custom_gradient
+    def doubled(t):
+        return tf.exp(t), lambda upstream: 2.0 * upstream * tf.exp(t)
+
+    wrong = gradient_check(tf, doubled, [x])
+    assert wrong["verdict"] == "wrong"
+    assert wrong["tape"] == pytest.approx(2 * wrong["numeric"], rel=1e-6)
+
+    ok = gradient_check(tf, tf.exp, [x])
+    assert ok["verdict"] == "ok" and ok["dtype"] == "float64"
+    assert abs(ok["tape"] - ok["numeric"]) <= ok["tolerance"] < 1e-5 * abs(ok["numeric"])
+    assert ok["samples"][:2] == [[-1.0, pytest.approx(math.exp(-1.0))], [x.numpy()[1], pytest.approx(math.exp(x.numpy()[1]))]]
+
+
+def test_check_a_loss_of_variables_at_their_recorded_values(tf):
+    from tflint_grad.verify.gradcheck import Recorded, check
+
+    w = tf.Variable(7.0, dtype=tf.float64)  # where the run left it, after the calls were recorded
+    at = lambda loss, value: check(Recorded(loss, (), {}, [(w, np.float64(value))]), seed=0)  # noqa: E731
+    cut, half, one = at(lambda: np.square(w - 3.0), 0.5), at(lambda: tf.square(w - 3.0), 0.5), at(lambda: tf.square(w - 3.0), 1.0)
+    assert (cut["verdict"], cut["tape"], half["verdict"], one["verdict"]) == ("cut", None, "ok", "ok")
+    assert w.numpy() == 7.0  # restored after each check
+    # Same seed, same direction: the derivatives scale as d/dw (w-3)^2 = 2(w-3) at the recorded values, not at 7.
+    assert half["numeric"] / one["numeric"] == pytest.approx((0.5 - 3.0) / (1.0 - 3.0), rel=1e-8)
+    assert half["tape"] / one["tape"] == pytest.approx((0.5 - 3.0) / (1.0 - 3.0), rel=1e-12)
+
+
+def test_check_flat_function_is_not_a_cut_and_no_input_is_unchecked(tf):
+    x = tf.constant([0.25, 1.5, 2.75], dtype=tf.float64)
+    assert gradient_check(tf, lambda t: np.floor(t), [x])["verdict"] == "ok"  # true derivative 0
+    assert gradient_check(tf, lambda n: tf.constant(1.0) * n, [3]) == {"verdict": "unchecked", "note": "no floating-point inputs"}
+
+
+# -- the reference numbers ----------------------------------------------------------------
+
+
+def test_two_bumps_reference_against_scipy_quadrature_of_kl():
+    integrate = pytest.importorskip("scipy.integrate")
+    optimize = pytest.importorskip("scipy.optimize")
+    stats = pytest.importorskip("scipy.stats")
+
+    def kl(scale):
+        def integrand(x):
+            log_p = np.logaddexp(np.log(0.5) + stats.norm.logpdf(x, -3, 1), np.log(0.5) + stats.norm.logpdf(x, 3, 1))
+            return stats.norm.pdf(x, 0, scale) * (stats.norm.logpdf(x, 0, scale) - log_p)
+        return integrate.quad(integrand, -60, 60, epsabs=1e-13, epsrel=1e-13, limit=200)[0]
+
+    h = 1e-4
+    assert TWO_BUMPS.gradient(1.0) == pytest.approx((kl(1 + h) - kl(1 - h)) / (2 * h), abs=1e-7)
+    assert round(TWO_BUMPS.gradient(1.0), 4) == TRUE_GRADIENT
+    best = optimize.minimize_scalar(kl, bounds=(1, 10), method="bounded", options={"xatol": 1e-9}).x
+    assert TWO_BUMPS.optimum() == pytest.approx(best, abs=1e-6)
+    assert round(TWO_BUMPS.optimum(), 4) == 2.7438 and abs(TWO_BUMPS.optimum() - ISSUE_OPTIMUM) < 0.005
+
+
+def test_reference_applies_by_behaviour_only():
+    x = np.linspace(-4, 4, 9)
+    p = 0.5 * np.exp(-(x + 3) ** 2 / 2) / np.sqrt(2 * np.pi) + 0.5 * np.exp(-(x - 3) ** 2 / 2) / np.sqrt(2 * np.pi)
+    pairs = lambda y: [[a, b] for a, b in zip(x, y)]  # noqa: E731
+    assert find({"logpdist": pairs(np.log(1e-30 + p))}) == (TWO_BUMPS, "logpdist")
+    assert find({"pdist": pairs(p), "other": pairs(-0.5 * x**2)}) is None
+    assert find({"logpdist": pairs(np.log(p))[:3]}) is None  # too few samples to tell
