@@ -480,7 +480,7 @@ def test_elementwise_property_over_random_shapes(source, dtype):
     lo, hi = {**ELEMENTWISE, **MATH}[source]
     shapes = st.just(()) if source.startswith("math.") else hnp.array_shapes(min_dims=0, max_dims=3, max_side=4)
 
-    @settings(max_examples=15, derandomize=True, deadline=None)
+    @settings(max_examples=10, derandomize=True, deadline=None)
     @given(hnp.arrays(dtype, shapes, elements=floats(dtype, lo, hi)))
     def prop(x):
         compare(REPLACEMENTS[source], ((Arr(),), {}), ((x,), {}), dtype)
@@ -493,7 +493,7 @@ def test_elementwise_property_over_random_shapes(source, dtype):
 def test_binary_property_over_broadcast_shapes(source, dtype):
     domains = {**NUMPY_BINARY, **SCIPY_BINARY}[source]
 
-    @settings(max_examples=15, derandomize=True, deadline=None)
+    @settings(max_examples=10, derandomize=True, deadline=None)
     @given(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3), st.data())
     def prop(shapes, data):
         x, y = (data.draw(hnp.arrays(dtype, shape, elements=floats(dtype, *domain)))

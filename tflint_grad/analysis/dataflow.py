@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Callable
 
-from ..summary.model import CALL, NAME, SELF_ATTR, Call, ModuleSummary, Scope
+from ..summary.model import CALL, NAME, Call, ModuleSummary, Scope
 from .apis import ROUND_TRIPS, Kind
 from .calls import Resolver, Target, map_arguments, self_name, slot_argument
 from .entry_points import (
@@ -71,7 +72,7 @@ class Dataflow:
         self.project = project
         self.resolver = Resolver(project, CALLABLE_APIS + extra_apis)
         self.modules: dict[str, ModuleSummary] = {s.path: s for s in project.summaries}
-        self.origins: dict[Key, dict[tuple, frozenset]] = {}
+        self.origins: dict[Key, Callable[[tuple], frozenset]] = {}  # per scope: atom -> its origin set
         self.tainted_params: dict[Key, set[str]] = defaultdict(set)
         self.reached: dict[Key, Reason] = {}
         self.relevant: set[Key] = set()  # differentiated functions whose return is an output
@@ -198,7 +199,7 @@ class Dataflow:
         self.evaluated.add(key)
         module, scope = self.scope_of(key)
         origins, origin = self._local_origins(key, module, scope)
-        self.origins[key] = origins
+        self.origins[key] = origin
         returns = self._union(origin, scope.returns)
         self.returns[key] = (frozenset(o for o in returns if o != SOURCE), SOURCE in returns)
         tainted_names = frozenset(a for a, o in origins.items() if a[0] == NAME and self.is_tainted(key, o))
@@ -299,8 +300,8 @@ class Dataflow:
             return EMPTY
         outer = (module.path, binding.scope_id)
         self.require(outer, key)
-        origin = self.origins.get(outer, {}).get((NAME, name), EMPTY)
-        return frozenset({SOURCE}) if self.is_tainted(outer, origin) else EMPTY
+        origin = self.origins.get(outer)
+        return frozenset({SOURCE}) if origin and self.is_tainted(outer, origin((NAME, name))) else EMPTY
 
     def _self_attribute_origin(self, key: Key, module: ModuleSummary, scope: Scope, attr: str) -> frozenset:
         if scope.class_id is None:
@@ -419,7 +420,7 @@ class Dataflow:
     def round_trips(self, key: Key):
         module, scope = self.scope_of(key)
         whole = key in self.reached
-        origins = self.origins.get(key, {})
+        origin = self.origins[key]
         for call in scope.calls:
             if not (whole or call.regions):
                 continue
@@ -429,7 +430,7 @@ class Dataflow:
                 continue
             is_method = target.qualified.startswith("tensor.")
             inputs = call.receiver if is_method else [a for arg in call.args for a in arg.deps]
-            value = next((a for a in inputs if self._atom_tainted(key, module, scope, origins, a)), None)
+            value = next((a for a in inputs if self.is_tainted(key, origin(a))), None)
             if value is None:
                 continue
             on_path = call.index in self.flows.get(key, ()) and target.kind != Kind.HOST_PREDICATE
@@ -441,13 +442,6 @@ class Dataflow:
                 key[0], call.index, kind, target.qualified, call.callee, value, on_path, reason,
                 scope.name if scope.kind != "lambda" else "a lambda", bool(call.regions),
             )
-
-    def _atom_tainted(self, key: Key, module: ModuleSummary, scope: Scope, origins, atom: tuple) -> bool:
-        if atom[0] == NAME and atom not in origins:
-            return self.is_tainted(key, self._outer_origin(key, module, scope, atom[1]))
-        if atom[0] == SELF_ATTR:
-            return self.is_tainted(key, self._self_attribute_origin(key, module, scope, atom[1]))
-        return self.is_tainted(key, origins.get(atom, EMPTY))
 
 
 def _last_name(call: Call) -> str | None:

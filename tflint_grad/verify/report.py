@@ -20,7 +20,7 @@ from typing import Iterator, NamedTuple
 
 from ..report.text import summary as findings_summary
 from . import reference as references
-from .runner import OK, Run
+from .runner import OK, TIMEOUT, Run
 from .targets import CUT, TAPE, Plan, Target
 
 VERDICT_ORDER = ("cut", "wrong", "ok")  # worst first
@@ -233,7 +233,7 @@ def _status(run: Run) -> str:
 
 
 def _failure(run: Run) -> str:
-    return "timed out" if run.status == "timeout" else run.status
+    return "timed out" if run.status == TIMEOUT else run.status
 
 
 def _verdict(judgement: Judgement) -> str:
