@@ -8,8 +8,9 @@
   traced carry symbolic tensors and are not recorded.
 * :class:`TapeLog` wraps ``tf.GradientTape.__enter__`` and ``gradient``: for
   every ``tape.gradient`` call site in the script it keeps the number of
-  calls, how often each source's gradient was None, and the sources' values
-  and gradients at the first call; tapes entered in the script remember the
+  calls, how often each source's gradient was None (known even while a
+  ``tf.function`` is traced), and the sources' values and gradients at the
+  first eager call; tapes entered in the script remember the
   line of their ``with``, which links a call to a flagged tape block.  The
   wrappers call the originals and only look at what they return.
 """
@@ -113,13 +114,14 @@ class TapeLog:
                 base = labels[0] if len(labels) == 1 else "sources"
                 labels = [f"{base}[{i}]" for i in range(len(flat_sources))]
             site = self.sites[line] = {
-                "line": line, "with_line": with_line, "target": target, "sources": labels, "calls": 0,
-                "none": [0] * len(labels),
-                "first": [
-                    {"at": summary(s), "gradient": None if g is None else summary(g)}
-                    for s, g in zip(flat_sources, flat_gradients)
-                ],
+                "line": line, "with_line": with_line, "target": target, "sources": labels,
+                "calls": 0, "none": [0] * len(labels), "first": None,
             }
         site["calls"] += 1
         for i, gradient in enumerate(flat_gradients[: len(site["none"])]):
             site["none"][i] += gradient is None
+        if site["first"] is None and tf.executing_eagerly():  # values exist only outside tf.function tracing
+            site["first"] = [
+                {"at": summary(s), "gradient": None if g is None else summary(g)}
+                for s, g in zip(flat_sources, flat_gradients)
+            ]

@@ -136,7 +136,7 @@ class Produced(NamedTuple):
 
 def produced(run: Run) -> Iterator[Produced]:
     for site in run.record.get("gradients", []):
-        for source, first in zip(site["sources"], site["first"]):
+        for source, first in zip(site["sources"], site["first"] or []):
             at = first["at"].get("value")
             shown = f" ({source} = {number(at)})" if at is not None else ""
             label = f"d {site['target']}/d {source}, first call{shown}"
