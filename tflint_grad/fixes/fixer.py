@@ -8,6 +8,7 @@ nothing more can be applied, so a second ``--fix`` changes nothing.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -30,6 +31,28 @@ class FixResult:
     errors: tuple[FileError, ...]  # fixes that were refused
 
 
+def _compiles(text: str) -> str | None:
+    try:
+        compile(text, "<fixed>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+    except (SyntaxError, ValueError) as error:
+        return str(error)
+    return None
+
+
+def breaks(before: str, after: str) -> str | None:
+    """Why the fixed text is worse than the original, or None.
+
+    libcst must parse it, and if the original compiled, so must the fix (the
+    compiler catches what the parser lets through, such as a keyword argument
+    given twice after a rename).
+    """
+    try:
+        cst.parse_module(after)
+    except cst.ParserSyntaxError as error:
+        return error.message
+    return _compiles(after) if _compiles(before) is None else None
+
+
 def fix(sources: list[SourceFile], config: Config, unsafe: bool) -> FixResult:
     current = {s.path: s for s in sources}
     refused: dict[str, FileError] = {}
@@ -46,10 +69,9 @@ def fix(sources: list[SourceFile], config: Config, unsafe: bool) -> FixResult:
             if not applied:
                 continue
             text = apply_edits(current[path].text, edits)
-            try:
-                cst.parse_module(text)
-            except cst.ParserSyntaxError as error:
-                refused[path] = FileError(path, f"internal error: fixing would leave invalid code ({error.message}); file left unchanged")
+            problem = breaks(current[path].text, text)
+            if problem:
+                refused[path] = FileError(path, f"internal error: fixing would leave invalid code ({problem}); file left unchanged")
                 continue
             current[path] = replace(current[path], text=text)
             fixed += len(applied)

@@ -34,6 +34,8 @@ from types import MappingProxyType
 
 @dataclass(frozen=True)
 class Replacement:
+    """How one host function becomes a TensorFlow op by renaming the call."""
+
     source: str  # qualified host API, e.g. "numpy.exp"
     target: str  # qualified TF API, e.g. "tensorflow.exp"
     safe: bool  # values, dtype and shape match for every input, or TF raises

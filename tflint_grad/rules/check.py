@@ -85,11 +85,13 @@ def _value(raw: RawRoundTrip, located: Located) -> str:
 
 
 def _where(reason: Reason, raw_path: str, locate: Callable[[str], Located]) -> str:
+    """``line 28`` in the same file, ``other.py:28`` or ``nb.ipynb, cell 4, line 7`` elsewhere."""
     located = locate(reason.path)
-    line = _line(located, located.span_of(reason.index).start)
+    start = located.span_of(reason.index).start
     if reason.path == raw_path:
-        return line
-    return f"{os.path.relpath(reason.path) if os.path.isabs(reason.path) else reason.path}, {line}"
+        return _line(located, start)
+    name = os.path.relpath(reason.path) if os.path.isabs(reason.path) else reason.path
+    return f"{name}:{start.line}" if located.source.cell_of is None else f"{name}, {_line(located, start)}"
 
 
 def _line(located: Located, position: Position) -> str:

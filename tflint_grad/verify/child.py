@@ -56,8 +56,8 @@ def main(argv: list[str]) -> int:
     with open(argv[0], encoding="utf-8") as handle:
         spec = json.load(handle)
     try:
-        import numpy as np
         import tensorflow as tf
+        import numpy as np  # after TensorFlow, which brings it: a missing TensorFlow is the news
     except ImportError as error:
         _write(argv[1], {"status": "no-tensorflow", "detail": str(error)})
         return EXIT_NO_TENSORFLOW

@@ -12,7 +12,9 @@
   ``tf.function`` is traced), and the sources' values and gradients at the
   first eager call; tapes entered in the script remember the
   line of their ``with``, which links a call to a flagged tape block.  The
-  wrappers call the originals and only look at what they return.
+  wrappers call the originals and only look at what they return.  Code that
+  autograph rewrote runs from autograph's own file and is not attributed to
+  the script: a tape block inside an autograph ``tf.function`` is "not run".
 """
 
 from __future__ import annotations

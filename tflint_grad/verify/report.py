@@ -16,10 +16,9 @@ status: 0 every target confirmed, 1 any not, 2 a run crashed or timed out.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 from ..report.text import summary as findings_summary
-from . import reference as references
 from .runner import OK, TIMEOUT, Run
 from .targets import CUT, TAPE, Plan, Target
 
@@ -27,6 +26,9 @@ VERDICT_ORDER = ("cut", "wrong", "ok")  # worst first
 BROKEN = ("cut", "wrong")
 EXIT_CONFIRMED, EXIT_UNCONFIRMED, EXIT_ERROR = 0, 1, 2
 STDERR_LINES = 30
+
+if TYPE_CHECKING:  # numpy, which ``reference`` needs, is imported only once the runs succeeded
+    from . import reference as references
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,9 @@ def verify(plan: Plan, before: Run, after: Run) -> Verification:
         for t in plan.targets
     )
     reference = None
-    if before.status == OK and after.status == OK:
+    if before.status == OK and after.status == OK:  # TensorFlow ran here, so numpy is installed
+        from . import reference as references
+
         samples = {
             name: check["samples"]
             for run in (before, after) for name, entry in _named_functions(plan, run).items()
@@ -123,7 +127,8 @@ def _judge_tape(run: Run, line: int | None) -> Judgement:
                for label, count in zip(site["sources"], site["none"]) if count]
     if missing:
         return Judgement("cut", "None for " + ", ".join(missing))
-    return Judgement("ok", f"no None in {sum(s['calls'] for s in sites)} calls")
+    calls = sum(s["calls"] for s in sites)
+    return Judgement("ok", f"no None in {calls} call{'s' * (calls != 1)}")
 
 
 class Produced(NamedTuple):
