@@ -169,6 +169,11 @@ def _diff(before, after) -> list[str]:
         for suffix, old, new in sections
         for line in difflib.unified_diff(
             old.splitlines(keepends=True), new.splitlines(keepends=True),
-            fromfile=f"a/{before.path}{suffix}", tofile=f"b/{after.path}{suffix}",
+            fromfile=_diff_name("a", before.path) + suffix, tofile=_diff_name("b", after.path) + suffix,
         )
     ]
+
+
+def _diff_name(side: str, path: str) -> str:
+    """git-style ``a/path`` for relative paths; an absolute path is shown as it is."""
+    return path if os.path.isabs(path) else f"{side}/{path}"

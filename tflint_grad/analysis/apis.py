@@ -144,8 +144,10 @@ NOT_TENSORFLOW = ("tensorflow_probability.substrates.", "tensorflow_probability.
 
 def normalize(qualified: str) -> str:
     for old, new in ALIASES:
-        if qualified.startswith(old) or qualified + "." == old:
+        if qualified.startswith(old):
             qualified = new + qualified[len(old):]
+        elif qualified + "." == old:
+            qualified = new[:-1]
     return qualified
 
 

@@ -19,6 +19,8 @@ from ..parse.located import Located
 from .replacements import Replacement, replacement_for
 
 TENSORFLOW = "tensorflow"
+# Modules that expose the whole TensorFlow 2 API under another name.
+SAME_AS_TENSORFLOW = {"tensorflow.compat.v2": TENSORFLOW}
 
 
 def tensorflow_spelling(target: str, located: Located) -> tuple[str, TextEdit | None]:
@@ -28,18 +30,42 @@ def tensorflow_spelling(target: str, located: Located) -> tuple[str, TextEdit | 
     (``from tensorflow import math as tfm`` gives ``tfm.log``).
     """
     imports = located.summary.imports
+    visible = _module_level_names(located.module)
     best = None
     for alias, qualified in imports.items():
+        if alias not in visible:
+            continue  # imported inside a function or class: not bound where the fix is
+        qualified = SAME_AS_TENSORFLOW.get(qualified, qualified)
         if (target == qualified or target.startswith(qualified + ".")) and qualified.startswith(TENSORFLOW):
             if qualified.split(".")[0] == TENSORFLOW and (best is None or len(qualified) > len(best[1])):
                 best = (alias, qualified)
     if best is not None:
         alias, qualified = best
         return alias + target[len(qualified):], None
-    taken = set(located.summary.scopes["<module>"].bindings) | set(imports)
+    # A name imported only locally as tensorflow itself may be bound to it at module level too.
+    taken = set(located.summary.scopes["<module>"].bindings) | {a for a, q in imports.items() if q != TENSORFLOW}
     alias = "tf" if "tf" not in taken else TENSORFLOW
     statement = "import tensorflow as tf" if alias == "tf" else "import tensorflow"
     return alias + target[len(TENSORFLOW):], TextEdit(_import_span(located), statement + _newline(located))
+
+
+def _module_level_names(module: cst.Module) -> set[str]:
+    """The names imports bind outside any function or class body: the ones every function sees."""
+    names: set[str] = set()
+
+    class Imports(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+            bound = node.asname.name if node.asname is not None else node.name
+            names.add(cst.helpers.get_full_name_for_node(bound).split(".")[0])
+
+    module.visit(Imports())
+    return names
 
 
 def _newline(located: Located) -> str:
@@ -47,15 +73,21 @@ def _newline(located: Located) -> str:
 
 
 def _import_span(located: Located) -> Span:
-    """An empty span at the start of the line after the last top-level import."""
-    line = 1
-    for statement in located.module.body:
-        if isinstance(statement, cst.SimpleStatementLine) and any(
+    """An empty span at the start of the line after the docstring and imports that open the module.
+
+    So the import comes before every other statement (module-level code may
+    run before a later import), and with no such opening it goes just before
+    the first statement: after a shebang, coding cookie or header comment.
+    """
+    body = located.module.body
+    line = located.span(body[0]).start.line if body else 1
+    for index, statement in enumerate(body):
+        if (isinstance(statement, cst.SimpleStatementLine) and any(
             isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-        ):
+        )) or (index == 0 and _is_docstring(statement)):
             line = located.span(statement).end.line + 1
-        elif line == 1 and _is_docstring(statement):
-            line = located.span(statement).end.line + 1
+        else:
+            break
     position = Position(line, 0)
     return Span(position, position)
 
@@ -121,9 +153,19 @@ def _unwrap_method(node: cst.Call, located: Located) -> Fix:
     return Fix("Remove `.numpy()`", (TextEdit(Span(receiver_end, located.span(node).end), ""),), safe=False)
 
 
+# Arguments that bind as tightly as the call they leave: ``np.asarray(t)[0]`` -> ``t[0]``.
+# Anything else keeps the call's parentheses: ``np.asarray(a + b) * 2`` -> ``(a + b) * 2``.
+ATOMIC = (cst.Name, cst.Attribute, cst.Call, cst.Subscript)
+
+
 def _unwrap_call(node: cst.Call, located: Located, written: str) -> Fix:
-    """``np.asarray(t)`` -> ``t``: delete the call's head and its closing parenthesis."""
-    call = located.span(node)
-    value = located.span(node.args[0].value)
-    edits = (TextEdit(Span(call.start, value.start), ""), TextEdit(Span(value.end, call.end), ""))
+    """``np.asarray(t)`` -> ``t``: delete the call's head and its closing parenthesis (or only its name)."""
+    argument = node.args[0]
+    if isinstance(argument.value, ATOMIC) and not argument.value.lpar:
+        call, value = located.span(node), located.span(argument.value)
+        edits = (TextEdit(Span(call.start, value.start), ""), TextEdit(Span(value.end, call.end), ""))
+    else:
+        edits = (TextEdit(located.span(node.func), ""),)
+        if isinstance(argument.comma, cst.Comma):  # (a + b,) would be a tuple
+            edits += (TextEdit(located.span(argument.comma), ""),)
     return Fix(f"Remove `{written}(...)`", edits, safe=False)

@@ -9,6 +9,7 @@ nothing more can be applied, so a second ``--fix`` changes nothing.
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -32,10 +33,12 @@ class FixResult:
 
 
 def _compiles(text: str) -> str | None:
-    try:
-        compile(text, "<fixed>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
-    except (SyntaxError, ValueError) as error:
-        return str(error)
+    with warnings.catch_warnings():  # the user's own SyntaxWarnings are not ours to print
+        warnings.simplefilter("ignore")
+        try:
+            compile(text, "<fixed>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+        except (SyntaxError, ValueError) as error:
+            return str(error)
     return None
 
 

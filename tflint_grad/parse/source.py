@@ -9,6 +9,7 @@ difference.
 
 from __future__ import annotations
 
+import codecs
 import io
 import tokenize
 from dataclasses import dataclass, field
@@ -33,9 +34,8 @@ class SourceFile:
 def decode(raw: bytes) -> tuple[str, str]:
     """Decode Python source bytes honouring a PEP 263 coding cookie; keep newlines as they are."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-    if encoding == "utf-8-sig":
-        encoding = "utf-8"
-        raw = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    if encoding == "utf-8-sig":  # decoding drops the mark; encoding writes it back
+        encoding = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
     return raw.decode(encoding), encoding
 
 
