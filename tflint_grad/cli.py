@@ -112,7 +112,7 @@ def _emit(args, findings, errors, sources) -> None:
     from .report import text
 
     if args.output_format == "text":
-        sys.stdout.write(text.render(findings, errors, sources, args.unsafe_fixes))
+        sys.stdout.write(text.render(findings, sources, args.unsafe_fixes))
     else:
         formats = importlib.import_module("tflint_grad.report.formats")
         sys.stdout.write(formats.render(args.output_format, findings, errors, sources))

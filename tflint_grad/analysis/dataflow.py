@@ -24,7 +24,7 @@ from typing import Callable
 
 from ..summary.model import CALL, NAME, Call, ModuleSummary, Scope
 from .apis import ROUND_TRIPS, Kind
-from .calls import Resolver, Target, map_arguments, self_name, slot_argument
+from .calls import Resolver, map_arguments, self_name, slot_argument
 from .entry_points import (
     CALLABLE_APIS, CLASS_FAMILIES, CLASS_METHODS, GRADIENT_DEFINING, KERAS_TENSOR_ATTRIBUTES,
     TAPE_TARGET_METHODS, CallableApi,

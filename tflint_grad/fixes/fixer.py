@@ -82,7 +82,7 @@ def fix(sources: list[SourceFile], config: Config, unsafe: bool) -> FixResult:
         if not progress:
             break
         report = check(list(current.values()), config)
-    for path, error in refused.items():
+    for path in refused:
         current[path] = next(s for s in sources if s.path == path)
     original = {s.path: s.text for s in sources}
     changed = tuple(p for p, s in current.items() if s.text != original[p])

@@ -6,7 +6,7 @@ from ..findings import FileError, Finding, Severity
 from .locations import display
 
 
-def render(findings: list[Finding], errors: list[FileError], sources, unsafe_fixes: bool) -> str:
+def render(findings: list[Finding], sources, unsafe_fixes: bool) -> str:
     lines = []
     for finding in findings:
         marker = " [*]" if finding.fix and (finding.fix.safe or unsafe_fixes) else ""
