@@ -182,3 +182,19 @@ def test_unreadable_path_is_a_clear_error(tmp_path):
     assert result.returncode == 1
     assert "error: dangling.py: cannot read: No such file or directory" in result.stderr
     assert codes(result.stdout) == ["TFG001", "TFG002", "TFG101"]
+
+
+def test_a_subclass_in_a_file_that_never_names_tensorflow_is_analysed(tmp_path):
+    write(tmp_path, "models/__init__.py", "")
+    write(tmp_path, "models/base.py", "import tensorflow as tf\n\nclass Block(tf.keras.layers.Layer):\n    pass\n")
+    write(tmp_path, "models/blocks.py", textwrap.dedent("""\
+        import numpy as np
+        from .base import Block
+
+        class SoftplusBlock(Block):
+            def call(self, x):
+                return np.log1p(np.exp(x))
+    """))
+    result = run_cli(".", cwd=tmp_path)
+    assert codes(result.stdout) == ["TFG001", "TFG001"]
+    assert "./models/blocks.py:6:16: TFG001" in result.stdout

@@ -248,3 +248,41 @@ def test_fixed_seed_converges_where_the_original_drifts(tmp_path):
     assert result.stdout == SEED_WARNING + "Found 1 finding (0 gradient cuts, 1 warning).\n"
     assert final_scale(original) > 6
     assert final_scale(fixed) == pytest.approx(2.747, abs=0.1)
+
+
+TAPE_WITH_ARRAY = """\
+import numpy as np
+import tensorflow as tf
+
+w = tf.Variable(1.0)
+with tf.GradientTape() as tape:
+    v = np.array([w, 2.0 * w])
+    loss = tf.reduce_mean(np.exp(w) * v * 2)
+grad = tape.gradient(loss, w)
+"""
+
+
+def test_unsafe_fixes_never_unwrap_an_array_literal(tmp_path):
+    # np.array([w, 2w]) * 2 is an array; [w, 2w] * 2 would be list repetition.
+    path = tmp_path / "literal.py"
+    path.write_text(TAPE_WITH_ARRAY)
+    result = run_cli("--fix", "--unsafe-fixes", "literal.py", cwd=tmp_path)
+    assert path.read_text() == TAPE_WITH_ARRAY.replace("np.exp(w)", "tf.exp(w)")
+    assert result.stderr.endswith("Fixed 1 finding, 1 remaining.\n")
+
+
+def test_fix_writes_through_a_symlink(tmp_path):
+    real = tmp_path / "real.py"
+    real.write_text(TAPE_WITH_ARRAY)
+    (tmp_path / "link.py").symlink_to(real)
+    run_cli("--fix", "link.py", cwd=tmp_path)
+    assert (tmp_path / "link.py").is_symlink()
+    assert "tf.exp(w)" in real.read_text()
+
+
+def test_fix_from_stdin_prints_the_code_and_reports_on_stderr(tmp_path):
+    fixed = run_cli("--fix", "-", cwd=tmp_path, stdin=TAPE_WITH_ARRAY)
+    assert fixed.stdout == TAPE_WITH_ARRAY.replace("np.exp(w)", "tf.exp(w)")
+    assert "TFG002" in fixed.stderr and fixed.stderr.endswith("Fixed 1 finding, 1 remaining.\n")
+    clean = run_cli("--fix", "-", cwd=tmp_path, stdin="x = 1\n")
+    assert (clean.returncode, clean.stdout) == (0, "x = 1\n")

@@ -108,14 +108,16 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.findings or errors else EXIT_CLEAN
 
 
-def _emit(args, findings, errors, sources) -> None:
+def _emit(args, findings, errors, sources, out=None) -> None:
+    """The report on stdout (``out``: stderr when stdout carries fixed code), errors on stderr."""
     from .report import text
 
+    out = out or sys.stdout
     if args.output_format == "text":
-        sys.stdout.write(text.render(findings, sources, args.unsafe_fixes))
+        out.write(text.render(findings, sources, args.unsafe_fixes))
     else:
         formats = importlib.import_module("tflint_grad.report.formats")
-        sys.stdout.write(formats.render(args.output_format, findings, errors, sources))
+        out.write(formats.render(args.output_format, findings, errors, sources))
     sys.stderr.write(text.render_errors(errors, sources))
 
 
@@ -134,17 +136,16 @@ def _fix(args, config: Config, sources, errors: list[FileError], from_stdin: set
 
         sys.stderr.write(text.render_errors(errors, original))
         return EXIT_FINDINGS if result.changed or errors else EXIT_CLEAN
-    for path in result.changed:
-        source = result.sources[path]
-        if path in from_stdin:
-            sys.stdout.buffer.write(render(source))
-            continue
+    for path in from_stdin & set(result.sources):  # like ruff: stdin in, fixed code out, changed or not
+        sys.stdout.buffer.write(render(result.sources[path]))
+        sys.stdout.flush()
+    for path in set(result.changed) - from_stdin:
         try:
-            write_atomic(path, source)
+            write_atomic(path, result.sources[path])
         except (ChangedOnDisk, OSError) as error:
             errors.append(FileError(path, str(error)))
     remaining = list(result.report.findings)
-    _emit(args, remaining, errors, result.sources)
+    _emit(args, remaining, errors, result.sources, out=sys.stderr if from_stdin else None)
     sys.stderr.write(f"Fixed {result.fixed} finding{'s' * (result.fixed != 1)}, {len(remaining)} remaining.\n")
     return EXIT_FINDINGS if remaining or errors else EXIT_CLEAN
 

@@ -70,8 +70,18 @@ class Session:
                     absolute_import(module_name(path), summaries[path].is_package, name), by_module)
             }
             self.parsed.update(batch)
-            batch = sorted(imported - self.parsed)
+            batch = sorted(imported - self.parsed) or self._importers_of(summaries)
         return list(summaries.values())
+
+    def _importers_of(self, summaries: dict[str, ModuleSummary]) -> list[str]:
+        """Unparsed files that import an analysed module: a subclass of a project
+        Keras layer, or a caller of a helper, can be differentiated code too."""
+        analysed = {module_name(path) for path in summaries}
+        return sorted(
+            path for path, source in self.sources.items()
+            if path not in self.parsed and path != "-"
+            and not analysed.isdisjoint(_imported_names(source.text, module_name(path), path.endswith("__init__.py")))
+        )
 
     def _summarise(self, paths: list[str]) -> list[ModuleSummary | FileError]:
         """Parse and summarise, in worker processes when there is enough work."""
@@ -114,6 +124,22 @@ def cyclic_gc_paused():
 def summarise(source: SourceFile) -> ModuleSummary | FileError:
     parsed = parse(source)
     return parsed if isinstance(parsed, FileError) else build_summary(parsed, source.path)[0]
+
+
+IMPORTS = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w \t,.*]+)|import[ \t]+([\w \t,.]+))", re.M)
+
+
+def _imported_names(text: str, importer: str, is_package: bool) -> set[str]:
+    """Module names a file's text imports, found by a regex (the file is not parsed)."""
+    names: set[str] = set()
+    for module, members, plain in IMPORTS.findall(text):
+        if plain:
+            names.update(part.split()[0] for part in plain.split(",") if part.strip())
+            continue
+        base = absolute_import(importer, is_package, module)
+        names.add(base)
+        names.update(f"{base}.{part.split()[0]}" for part in members.split(",") if part.strip() and part.strip() != "*")
+    return names
 
 
 def _imported_paths(imported: str, by_module: dict[str, str]) -> list[str]:

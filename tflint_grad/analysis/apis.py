@@ -30,6 +30,9 @@ STATIC_ATTRIBUTES = frozenset({
     "base_dtype", "real_dtype", "as_numpy_dtype",
 })
 
+# Methods that put their arguments into the container they are called on.
+MUTATING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "setdefault"})
+
 # Methods called on a value, by name.
 METHODS = {
     "numpy": Kind.CONVERSION,
@@ -48,7 +51,8 @@ _HOST_PREDICATES = (
     "isfinite isnan isinf isneginf isposinf isreal iscomplex all any argmax argmin argsort "
     "nanargmax nanargmin sign floor ceil round around rint trunc fix equal not_equal greater "
     "greater_equal less less_equal logical_and logical_or logical_not logical_xor nonzero "
-    "count_nonzero unique searchsorted allclose isclose array_equal array_equiv signbit heaviside"
+    "count_nonzero unique searchsorted allclose isclose array_equal array_equiv signbit heaviside "
+    "zeros_like ones_like empty_like full_like"
 ).split()
 _NUMPY_STATIC = "shape ndim size finfo iinfo dtype result_type issubdtype promote_types can_cast isscalar".split()
 _CONVERSIONS = (
@@ -149,6 +153,11 @@ def normalize(qualified: str) -> str:
         elif qualified + "." == old:
             qualified = new[:-1]
     return qualified
+
+
+def qualify(qualified: str, rest: str) -> str:
+    """``tf`` + ``exp`` -> ``tensorflow.exp``: an imported name plus the attributes after it, normalised."""
+    return normalize(f"{qualified}.{rest}" if rest else qualified)
 
 
 def classify(qualified: str) -> tuple[Kind, bool] | None:

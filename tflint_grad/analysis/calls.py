@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..summary.model import CALL, NAME, Arg, Call, CallableRef, ModuleSummary, Scope
-from .apis import METHODS, Kind, classify, normalize
+from ..summary.model import (
+    CALL, NAME, Arg, Call, CallableRef, ModuleSummary, Scope, partial_ref, positional_args, self_name,
+)
+from .apis import METHODS, Kind, classify, qualify
 from .entry_points import CallableApi, find_callable_api, find_method_api
 from .project import Definition, Project
 
@@ -33,12 +35,6 @@ class Target:
 
 
 UNKNOWN = Target(Kind.PROPAGATE)
-
-
-def self_name(scope: Scope) -> str | None:
-    if scope.class_id is None or not scope.params or "staticmethod" in scope.decorators:
-        return None
-    return None if "classmethod" in scope.decorators else scope.params[0].name
 
 
 class Resolver:
@@ -75,7 +71,7 @@ class Resolver:
             if definition.is_class and "." not in rest and rest in definition.klass.methods:
                 return Target(definition=Definition(definition.module, definition.klass.methods[rest], False))
             return UNKNOWN
-        return self.qualified(normalize(f"{binding.qualified}.{rest}" if rest else binding.qualified))
+        return self.qualified(qualify(binding.qualified, rest))
 
     def qualified(self, qualified: str) -> Target:
         api = find_callable_api(qualified, self.apis)
@@ -94,7 +90,7 @@ class Resolver:
         binding = self.project.lookup(module, scope, head)
         if binding is None or binding.kind != "qualified":
             return None
-        return normalize(f"{binding.qualified}.{rest}" if rest else binding.qualified)
+        return qualify(binding.qualified, rest)
 
     def _method(self, name: str) -> Target:
         return Target(METHODS.get(name, Kind.PROPAGATE), f"tensor.{name}", api=find_method_api(name, self.apis))
@@ -132,7 +128,7 @@ class Resolver:
                 method = binding.definition.klass.methods.get(rest)
                 target = Target(definition=Definition(module, method, False)) if method else None
             elif binding is not None and binding.kind == "qualified":
-                found = self.project.resolve(normalize(f"{binding.qualified}.{rest}" if rest else binding.qualified))
+                found = self.project.resolve(qualify(binding.qualified, rest))
                 target = Target(definition=found) if found is not None and not found.is_class else None
         if target is None:
             return None
@@ -149,24 +145,13 @@ class Resolver:
             inner = CallableRef(dotted=value)
         elif kind == CALL:
             call = next((c for c in scope.calls if c.index == value), None)
-            inner = _partial_ref(call) if call is not None else None
+            inner = partial_ref(call) if call is not None else None
         else:
             inner = None
         if inner is None:
             return None
         combined = CallableRef(inner.dotted, inner.scope, inner.bound + ref.bound, inner.bound_keywords + ref.bound_keywords)
         return self.callable_ref(module, scope, combined, depth + 1)
-
-
-def _partial_ref(call: Call) -> CallableRef | None:
-    if not (call.callee or "").endswith("partial"):
-        return None
-    positional = [a for a in call.args if a.keyword is None and not a.star]
-    if not positional or positional[0].ref is None:
-        return None
-    keywords = tuple(a.keyword for a in call.args if a.keyword is not None)
-    first = positional[0].ref
-    return CallableRef(first.dotted, first.scope, first.bound + len(positional) - 1, first.bound_keywords + keywords)
 
 
 def map_arguments(callee: Scope, args: tuple[Arg, ...], skip: int = 0) -> list[tuple[str, tuple]]:
@@ -205,7 +190,7 @@ def slot_argument(call: Call, position: int | None, keyword: str | None) -> Arg 
         if keyword is not None and arg.keyword == keyword:
             return arg
     if position is not None:
-        positional = [a for a in call.args if a.keyword is None and not a.star]
+        positional = positional_args(call)
         if position < len(positional):
             return positional[position]
     return None

@@ -22,12 +22,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
-from ..summary.model import CALL, NAME, Call, ModuleSummary, Scope
+from ..summary.model import CALL, NAME, Call, ModuleSummary, Scope, self_name
 from .apis import ROUND_TRIPS, Kind
-from .calls import Resolver, map_arguments, self_name, slot_argument
+from .calls import Resolver, map_arguments, slot_argument
 from .entry_points import (
-    CALLABLE_APIS, CLASS_FAMILIES, CLASS_METHODS, GRADIENT_DEFINING, KERAS_TENSOR_ATTRIBUTES,
-    TAPE_TARGET_METHODS, CallableApi,
+    CALLABLE_APIS, CLASS_METHODS, GRADIENT_DEFINING, KERAS_TENSOR_ATTRIBUTES,
+    TAPE_TARGET_METHODS, CallableApi, class_family,
 )
 from .project import Definition, Project
 
@@ -87,7 +87,9 @@ class Dataflow:
         self.evaluated: set[Key] = set()
         self.queue: list[Key] = []
         self.queued: set[Key] = set()
-        entry_names = {api.qualified.rsplit(".", 1)[-1] for api in self.resolver.apis}
+        # Scopes that can start differentiation; "inherit" APIs (tf.cond, map_fn ...)
+        # only matter inside code that is already differentiated, seeded anyway.
+        entry_names = {api.qualified.rsplit(".", 1)[-1] for api in self.resolver.apis if not api.inherit}
         for module in project.summaries:
             for scope in module.scopes.values():
                 key = (module.path, scope.id)
@@ -168,7 +170,7 @@ class Dataflow:
         module = self.modules[key[0]]
         found = None
         for base in self.project.class_bases(Definition(module, key[1], True)):
-            found = CLASS_FAMILIES.get(base) if isinstance(base, str) else self.family((base.module.path, base.id))
+            found = class_family(base) if isinstance(base, str) else self.family((base.module.path, base.id))
             if found:
                 break
         self.families[key] = found
@@ -283,8 +285,10 @@ class Dataflow:
             return frozenset(found)
         if target.kind == Kind.SOURCE:
             return frozenset({SOURCE})
-        if target.kind in (Kind.STATIC, Kind.OPAQUE, Kind.HOST_PREDICATE):
+        if target.kind in NO_FLOW:
             return EMPTY
+        if target.kind in (Kind.HOST_NUMERIC, Kind.CONVERSION) and not (call.regions or key in self.reached):
+            return EMPTY  # data made on the host outside differentiated code is just data
         return self._union(origin, self._call_inputs(call))
 
     @staticmethod
@@ -342,10 +346,9 @@ class Dataflow:
 
     def _via(self, key: Key, scope: Scope, call: Call) -> Reason:
         if call.regions and key not in self.reached:
-            region = scope.regions[call.regions[-1]]
-            return Reason("tape", key[0], region.index)
+            return tape_reason(key, scope, call)
         reason = self.reached[key]
-        name = scope.name if scope.kind != "lambda" else "a lambda"
+        name = display_name(scope)
         return Reason(reason.kind, reason.path, reason.index, reason.function, reason.api, reason.slot, reason.via + (name,))
 
     def _reach_callables(self, key: Key, module: ModuleSummary, scope: Scope, call: Call, api: CallableApi, differentiated: bool) -> None:
@@ -357,7 +360,7 @@ class Dataflow:
             if target is None or target.definition is None:
                 continue
             callee = target.definition.scope
-            name = callee.name if callee.kind != "lambda" else "a lambda"
+            name = display_name(callee)
             if api.inherit:
                 reason = self._via(key, scope, call)
             else:
@@ -435,14 +438,23 @@ class Dataflow:
                 continue
             on_path = call.index in self.flows.get(key, ()) and target.kind != Kind.HOST_PREDICATE
             if call.regions:
-                reason = Reason("tape", key[0], scope.regions[call.regions[-1]].index)
+                reason = tape_reason(key, scope, call)
             else:
                 reason = self.reached[key]
             yield RawRoundTrip(
                 key[0], call.index, kind, target.qualified, call.callee, value, on_path, reason,
-                scope.name if scope.kind != "lambda" else "a lambda", bool(call.regions),
+                display_name(scope), bool(call.regions),
             )
 
 
 def _last_name(call: Call) -> str | None:
     return call.callee.rsplit(".", 1)[-1] if call.callee else call.attr
+
+
+def display_name(scope: Scope) -> str:
+    return scope.name if scope.kind != "lambda" else "a lambda"
+
+
+def tape_reason(key: Key, scope: Scope, call: Call) -> Reason:
+    """The innermost tf.GradientTape block around a call."""
+    return Reason("tape", key[0], scope.regions[call.regions[-1]].index)

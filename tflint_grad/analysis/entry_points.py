@@ -81,18 +81,29 @@ class ClassMethod:
     output: bool = True
 
 
-CLASS_FAMILIES: dict[str, str] = {
-    "keras.layers.Layer": "layer",
-    "keras.Layer": "layer",
-    "keras.engine.base_layer.Layer": "layer",
-    "keras.Model": "layer",
-    "keras.models.Model": "layer",
-    "keras.Sequential": "layer",
-    "keras.models.Sequential": "layer",
-    "tensorflow.Module": "layer",
-    "keras.losses.Loss": "loss",
-    "keras.Loss": "loss",
-}
+# Base classes (normalised names, "." at the end = the whole namespace) and
+# the family their subclasses belong to; the first match wins.
+CLASS_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("keras.losses.", "loss"),
+    ("keras.Loss", "loss"),
+    ("keras.layers.", "layer"),
+    ("keras.models.", "layer"),
+    ("keras.applications.", "layer"),
+    ("keras.engine.", "layer"),
+    ("keras.Layer", "layer"),
+    ("keras.Model", "layer"),
+    ("keras.Sequential", "layer"),
+    ("tensorflow.Module", "layer"),
+)
+
+
+def class_family(qualified: str) -> str | None:
+    """"layer" or "loss" for a TensorFlow/Keras base class, else None."""
+    for name, family in CLASS_FAMILIES:
+        if qualified == name or (name.endswith(".") and qualified.startswith(name)):
+            return family
+    return None
+
 
 CLASS_METHODS: tuple[ClassMethod, ...] = (
     ClassMethod("layer", "call"),

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 
 from ..summary.model import ClassInfo, ModuleSummary, Scope
-from .apis import normalize
+from .apis import qualify
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -126,7 +126,7 @@ class Project:
             return self.resolve(".".join([target, *rest[1:]]), depth + 1)
         return None
 
-    def class_bases(self, definition: Definition, seen: frozenset = frozenset()) -> list[str | Definition]:
+    def class_bases(self, definition: Definition) -> list[str | Definition]:
         """Bases of a class, project classes as definitions, others as normalised names."""
         info = definition.klass
         out: list[str | Definition] = []
@@ -139,7 +139,7 @@ class Project:
             if binding.kind == "def" and binding.definition.is_class and not rest:
                 out.append(binding.definition)
             elif binding.kind == "qualified":
-                qualified = normalize(f"{binding.qualified}.{rest}" if rest else binding.qualified)
+                qualified = qualify(binding.qualified, rest)
                 found = self.resolve(qualified)
                 out.append(found if found is not None and found.is_class else qualified)
-        return [b for b in out if not (isinstance(b, Definition) and (b.module.path, b.id) in seen)]
+        return out

@@ -30,7 +30,7 @@ def tensorflow_spelling(target: str, located: Located) -> tuple[str, TextEdit | 
     (``from tensorflow import math as tfm`` gives ``tfm.log``).
     """
     imports = located.summary.imports
-    visible = _module_level_names(located.module)
+    visible = located.module_level_imports
     best = None
     for alias, qualified in imports.items():
         if alias not in visible:
@@ -47,25 +47,6 @@ def tensorflow_spelling(target: str, located: Located) -> tuple[str, TextEdit | 
     alias = "tf" if "tf" not in taken else TENSORFLOW
     statement = "import tensorflow as tf" if alias == "tf" else "import tensorflow"
     return alias + target[len(TENSORFLOW):], TextEdit(_import_span(located), statement + _newline(located))
-
-
-def _module_level_names(module: cst.Module) -> set[str]:
-    """The names imports bind outside any function or class body: the ones every function sees."""
-    names: set[str] = set()
-
-    class Imports(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-        def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
-            bound = node.asname.name if node.asname is not None else node.name
-            names.add(cst.helpers.get_full_name_for_node(bound).split(".")[0])
-
-    module.visit(Imports())
-    return names
 
 
 def _newline(located: Located) -> str:
@@ -117,7 +98,8 @@ def fix_for(raw: RawRoundTrip, node: cst.Call, located: Located) -> Fix | None:
         return None
     if raw.qualified == "tensor.numpy" and isinstance(node.func, cst.Attribute) and not node.args:
         return _unwrap_method(node, located)
-    if raw.qualified in UNWRAPPABLE and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star:
+    if (raw.qualified in UNWRAPPABLE and len(node.args) == 1 and not node.args[0].keyword and not node.args[0].star
+            and not isinstance(node.args[0].value, CONTAINERS)):
         return _unwrap_call(node, located, raw.callee or "the conversion")
     return None
 
@@ -126,6 +108,8 @@ def fix_for(raw: RawRoundTrip, node: cst.Call, located: Located) -> Fix | None:
 # value is the same, but it is now a tf.Tensor, so code that relies on ndarray
 # behaviour (in-place writes, numpy-only methods) can break: always unsafe.
 UNWRAPPABLE = frozenset({"numpy.array", "numpy.asarray", "numpy.asanyarray"})
+# np.array([a, b]) is an array; without the call it is a Python list (``* 2`` repeats it): no fix.
+CONTAINERS = (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
 def _arguments_fit(node: cst.Call, replacement: Replacement) -> bool:

@@ -32,6 +32,7 @@ def render(source: SourceFile) -> bytes:
 
 
 def write_atomic(path: str, source: SourceFile) -> None:
+    path = os.path.realpath(path)  # write through a symlink, do not replace it
     with open(path, "rb") as handle:
         if handle.read() != source.raw:
             raise ChangedOnDisk(f"{path} changed on disk since it was read; not overwritten")

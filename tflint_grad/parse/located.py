@@ -9,7 +9,10 @@ indices) and run through ``PositionProvider`` once.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import libcst as cst
+import libcst.helpers
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..findings import Position, Span
@@ -23,6 +26,25 @@ class Located:
         self.module = cst.parse_module(source.text)
         self.summary, self.nodes = build_summary(self.module, source.path, keep_nodes=True)
         self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+
+    @cached_property
+    def module_level_imports(self) -> frozenset[str]:
+        """Names bound by imports outside any function or class body: the ones every function sees."""
+        names: set[str] = set()
+
+        class Imports(cst.CSTVisitor):
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return False
+
+            def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+                return False
+
+            def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+                bound = node.asname.name if node.asname is not None else node.name
+                names.add(cst.helpers.get_full_name_for_node(bound).split(".")[0])
+
+        self.module.visit(Imports())
+        return frozenset(names)
 
     def span(self, node: cst.CSTNode) -> Span:
         code_range = self._positions[node]

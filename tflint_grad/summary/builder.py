@@ -14,10 +14,10 @@ from typing import Callable
 
 import libcst as cst
 
-from ..analysis.apis import STATIC_ATTRIBUTES, normalize
+from ..analysis.apis import MUTATING_METHODS, STATIC_ATTRIBUTES, normalize
 from .model import (
     CALL, NAME, SELF_ATTR, Arg, CallableRef, Call, ClassInfo, Deps, ModuleSummary,
-    Param, Scope, TapeRegion, merge,
+    Param, Scope, TapeRegion, merge, partial_ref, self_name,
 )
 
 MODULE_SCOPE = "<module>"
@@ -102,7 +102,13 @@ class SummaryBuilder:
         self.expr(node.value)
 
     def assign(self, node: cst.Assign) -> None:
-        deps = self.expr(node.value)
+        value = node.value
+        if isinstance(value, (cst.Tuple, cst.List)) and not any(isinstance(e, cst.StarredElement) for e in value.elements):
+            parts = [self.expr(e.value) for e in value.elements]  # a, b = x, 2.0: element by element
+            for target in node.targets:
+                self.bind_parts(target.target, parts)
+            return
+        deps = self.expr(value)
         for target in node.targets:
             self.bind(target.target, deps)
 
@@ -157,7 +163,7 @@ class SummaryBuilder:
             self.block(node.orelse)
 
     def for_(self, node: cst.For) -> None:
-        self.bind(node.target, self.expr(node.iter))
+        self.bind_iteration(node.target, node.iter)
         self.block(node.body)
         self.block(node.orelse)
 
@@ -222,9 +228,7 @@ class SummaryBuilder:
             self.klass.methods[name] = scope.id
         else:
             self.scope.defs[name] = scope.id
-        is_static = "staticmethod" in scope.decorators
-        self_name = scope.params[0].name if scope.class_id and scope.params and not is_static else None
-        self._enter(scope, node.body, self_name)
+        self._enter(scope, node.body, self_name(scope))
 
     def class_def(self, node: cst.ClassDef) -> None:
         index = self.locate(node)
@@ -278,6 +282,27 @@ class SummaryBuilder:
         return tuple(out)
 
     # -- binding -----------------------------------------------------------
+    def bind_parts(self, target: cst.BaseExpression, parts: list[Deps]) -> None:
+        """Unpack element by element when the shapes agree, else bind the union."""
+        elements = target.elements if isinstance(target, (cst.Tuple, cst.List)) else None
+        if elements is not None and len(elements) == len(parts) and not any(
+                isinstance(e, cst.StarredElement) for e in elements):
+            for element, deps in zip(elements, parts):
+                self.bind(element.value, deps)
+        else:
+            self.bind(target, merge(*parts) if parts else ())
+
+    def bind_iteration(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        """``for v, c in zip(vs, cs)`` and ``for i, v in enumerate(vs)`` unpack per position."""
+        deps = self.expr(iterable)
+        callee = dotted_name(iterable.func) if isinstance(iterable, cst.Call) else None
+        if callee in ITERATION_SPLITTERS and deps:
+            call = next(c for c in reversed(self.scope.calls) if c.index == deps[0][1])
+            if not any(arg.star or arg.keyword for arg in call.args):
+                self.bind_parts(target, ITERATION_SPLITTERS[callee]([arg.deps for arg in call.args]))
+                return
+        self.bind(target, deps)
+
     def bind(self, target: cst.BaseExpression, deps: Deps) -> None:
         if isinstance(target, cst.Name):
             scope = self.scopes[MODULE_SCOPE] if target.value in self.globals else self.scope
@@ -362,7 +387,7 @@ class SummaryBuilder:
     def comprehension(self, node) -> Deps:
         clause = node.for_in
         while clause is not None:
-            self.bind(clause.target, self.expr(clause.iter))
+            self.bind_iteration(clause.target, clause.iter)
             for condition in clause.ifs:
                 self.expr(condition.test)
             clause = clause.inner_for_in
@@ -397,6 +422,8 @@ class SummaryBuilder:
         receiver = self.expr(func.value if isinstance(func, cst.Attribute) else func)
         args = tuple(self._argument(a) for a in node.args)
         self.scope.calls.append(Call(index, callee, receiver, args, self.regions, attr))
+        if attr in MUTATING_METHODS and isinstance(func.value, cst.Name):  # terms.append(x) changes terms
+            self.bind(func.value, merge(*(a.deps for a in args)) if args else ())
         return ((CALL, index),)
 
     def _argument(self, arg: cst.Arg) -> Arg:
@@ -404,20 +431,22 @@ class SummaryBuilder:
         value = arg.value
         if isinstance(value, cst.Lambda):
             return Arg(keyword, (), CallableRef(scope=self.lambda_(value)), len(arg.star))
-        return Arg(keyword, self.expr(value), self._callable_ref(value), len(arg.star))
-
-    @staticmethod
-    def _callable_ref(value: cst.BaseExpression) -> CallableRef | None:
+        deps = self.expr(value)
         name = dotted_name(value)
         if name is not None:
-            return CallableRef(dotted=name)
-        if isinstance(value, cst.Call) and (callee := dotted_name(value.func)) and callee.endswith("partial"):
-            positional = [a for a in value.args if a.keyword is None and not a.star]
-            if positional and (target := dotted_name(positional[0].value)):
-                keywords = tuple(a.keyword.value for a in value.args if a.keyword is not None)
-                return CallableRef(dotted=target, bound=len(positional) - 1, bound_keywords=keywords)
-        return None
+            ref = CallableRef(dotted=name)
+        elif isinstance(value, cst.Call):  # the call just summarised: functools.partial(f, ...)?
+            ref = partial_ref(self.scope.calls[-1])
+        else:
+            ref = None
+        return Arg(keyword, deps, ref, len(arg.star))
 
+
+# Builtins whose items pair up with the loop target's elements.
+ITERATION_SPLITTERS: dict[str, Callable[[list[Deps]], list[Deps]]] = {
+    "zip": lambda parts: parts,
+    "enumerate": lambda parts: [(), parts[0]] if len(parts) == 1 else [merge(*parts)],
+}
 
 STATEMENTS: dict[type, Callable] = {
     cst.SimpleStatementLine: SummaryBuilder.simple_line,

@@ -79,7 +79,7 @@ class TapeRegion:
 @dataclass
 class Scope:
     id: str  # "<module>", "pdist", "Model.call", "fit.<locals>.loss", "<lambda@12>"
-    kind: str  # "module" | "function" | "lambda"
+    kind: str  # "module" | "function" | "lambda" | "class" (a class body)
     name: str
     index: int  # locator of the def/lambda node (module: -1)
     parent: str | None  # enclosing function/module scope (class bodies are skipped, as Python does)
@@ -115,3 +115,28 @@ class ModuleSummary:
     scopes: dict[str, Scope]
     classes: dict[str, ClassInfo]
     is_package: bool = False  # an __init__.py
+
+
+def self_name(scope: Scope) -> str | None:
+    """The name a method calls its instance (``self``), or None."""
+    if scope.class_id is None or not scope.params:
+        return None
+    if "staticmethod" in scope.decorators or "classmethod" in scope.decorators:
+        return None
+    return scope.params[0].name
+
+
+def positional_args(call: Call) -> list[Arg]:
+    return [a for a in call.args if a.keyword is None and not a.star]
+
+
+def partial_ref(call: Call) -> CallableRef | None:
+    """``functools.partial(f, a, k=b)`` as f's reference with the bound arguments."""
+    if not (call.callee or "").endswith("partial"):
+        return None
+    positional = positional_args(call)
+    if not positional or positional[0].ref is None:
+        return None
+    first = positional[0].ref
+    keywords = tuple(a.keyword for a in call.args if a.keyword is not None)
+    return CallableRef(first.dotted, first.scope, first.bound + len(positional) - 1, first.bound_keywords + keywords)
