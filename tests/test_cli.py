@@ -198,3 +198,15 @@ def test_a_subclass_in_a_file_that_never_names_tensorflow_is_analysed(tmp_path):
     result = run_cli(".", cwd=tmp_path)
     assert codes(result.stdout) == ["TFG001", "TFG001"]
     assert "./models/blocks.py:6:16: TFG001" in result.stdout
+
+
+def test_same_module_name_in_sibling_folders_resolves_to_the_importers_own(tmp_path):
+    tape = ("import tensorflow as tf\nfrom utils import transform\nw = tf.Variable(1.0)\n"
+            "with tf.GradientTape() as tape:\n    loss = transform(w)\ng = tape.gradient(loss, w)\n")
+    for folder in ("exp1", "exp2"):
+        write(tmp_path, f"{folder}/train.py", tape)
+    write(tmp_path, "exp1/utils.py", "import numpy as np\n\ndef transform(x):\n    return np.exp(x)\n")
+    write(tmp_path, "exp2/utils.py", "def transform(x):\n    return x * 2\n")
+    result = run_cli(".", cwd=tmp_path)
+    assert [line.split(": ")[0] for line in result.stdout.splitlines() if ": TFG" in line] == ["./exp1/utils.py:4:12"]
+    assert "(./exp1/train.py:4)" in result.stdout

@@ -49,7 +49,10 @@ class Session:
         self._located: dict[str, Located] = {}
 
     def summaries(self) -> list[ModuleSummary]:
-        by_module = {module_name(path): path for path in self.sources if path != "-"}
+        by_module: dict[str, list[str]] = {}
+        for path in self.sources:
+            if path != "-":
+                by_module.setdefault(module_name(path), []).append(path)
         markers = ROOT_MARKERS
         if self.config.entry_points:
             roots = "|".join(re.escape(api.qualified.split(".")[0]) for api in self.config.entry_points)
@@ -142,10 +145,11 @@ def _imported_names(text: str, importer: str, is_package: bool) -> set[str]:
     return names
 
 
-def _imported_paths(imported: str, by_module: dict[str, str]) -> list[str]:
-    """Project files an import may refer to: the module itself or any package on the way."""
+def _imported_paths(imported: str, by_module: dict[str, list[str]]) -> list[str]:
+    """Project files an import may refer to: the module itself or any package on the way
+    (every file of that name: the analysis picks the importer's own later)."""
     parts = imported.split(".")
-    return [by_module[name] for i in range(1, len(parts) + 1) if (name := ".".join(parts[:i])) in by_module]
+    return [path for i in range(1, len(parts) + 1) for path in by_module.get(".".join(parts[:i]), ())]
 
 
 def check(sources: list[SourceFile], config: Config, jobs: int | None = None) -> Report:

@@ -63,6 +63,9 @@ class Resolver:
             return self._method(rest.rsplit(".", 1)[-1])
         binding = self.project.lookup(module, scope, head)
         if binding is None or binding.kind == "var":
+            method = self._instance_method(module, binding, head, rest)
+            if method is not None:
+                return Target(definition=method, skip=1)
             return self._method(rest.rsplit(".", 1)[-1]) if rest else UNKNOWN
         if binding.kind == "def":
             definition = binding.definition
@@ -71,14 +74,14 @@ class Resolver:
             if definition.is_class and "." not in rest and rest in definition.klass.methods:
                 return Target(definition=Definition(definition.module, definition.klass.methods[rest], False))
             return UNKNOWN
-        return self.qualified(qualify(binding.qualified, rest))
+        return self.qualified(qualify(binding.qualified, rest), module)
 
-    def qualified(self, qualified: str) -> Target:
+    def qualified(self, qualified: str, near: ModuleSummary | None = None) -> Target:
         api = find_callable_api(qualified, self.apis)
         classified = classify(qualified)
         if classified is not None and classified[1]:
             return Target(classified[0], qualified, api=api)
-        definition = self.project.resolve(qualified)
+        definition = self.project.resolve(qualified, near)
         if definition is not None:
             return Target(qualified=qualified, definition=definition, api=api)
         kind = classified[0] if classified else Kind.PROPAGATE
@@ -122,18 +125,33 @@ class Resolver:
             binding = self.project.lookup(module, scope, head)
             if binding is not None and binding.kind == "var" and not rest and depth < 4:
                 return self._through_variable(module, module.scopes[binding.scope_id], head, ref, depth)
-            if binding is not None and binding.kind == "def" and not binding.definition.is_class and not rest:
+            if (method := self._instance_method(module, binding, head, rest)) is not None:
+                target = Target(definition=method, skip=1)
+            elif binding is not None and binding.kind == "def" and not binding.definition.is_class and not rest:
                 target = Target(definition=binding.definition)
             elif binding is not None and binding.kind == "def" and binding.definition.is_class:
                 method = binding.definition.klass.methods.get(rest)
                 target = Target(definition=Definition(module, method, False)) if method else None
             elif binding is not None and binding.kind == "qualified":
-                found = self.project.resolve(qualify(binding.qualified, rest))
+                found = self.project.resolve(qualify(binding.qualified, rest), module)
                 target = Target(definition=found) if found is not None and not found.is_class else None
         if target is None:
             return None
         return Target(definition=target.definition, skip=target.skip + ref.bound, bound_keywords=ref.bound_keywords)
 
+    def _instance_method(self, module: ModuleSummary, binding, name: str, method: str) -> Definition | None:
+        """``d = Density(0.0)`` then ``d.log_prob``: the method of the project class ``d`` was made from."""
+        if binding is None or binding.kind != "var" or not method or "." in method:
+            return None
+        scope = module.scopes[binding.scope_id]
+        deps = scope.bindings.get(name, ())
+        if len(deps) != 1 or deps[0][0] != CALL:
+            return None
+        call = next((c for c in scope.calls if c.index == deps[0][1]), None)
+        made_by = self.call(module, scope, call).definition if call is not None else None
+        if made_by is None or not made_by.is_class:
+            return None
+        return self.find_method(made_by.module, made_by.id, method)
 
     def _through_variable(self, module: ModuleSummary, scope: Scope, name: str, ref: CallableRef, depth: int) -> Target | None:
         """``target = functools.partial(f, data)`` or ``target = f``, then ``api(target)``."""

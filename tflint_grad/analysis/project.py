@@ -18,15 +18,19 @@ from .apis import qualify
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 
-def module_name(path: str) -> str:
-    path = os.path.abspath(path)
-    folder, filename = os.path.split(path)
+def module_location(path: str) -> tuple[str, str]:
+    """(import root folder, dotted module name) of a file, by Python's package rules."""
+    folder, filename = os.path.split(os.path.abspath(path))
     stem = os.path.splitext(filename)[0]
     parts = [] if stem == "__init__" else [stem]
     while os.path.isfile(os.path.join(folder, "__init__.py")):
         folder, package = os.path.split(folder)
         parts.append(package)
-    return ".".join(reversed(parts)) or stem
+    return folder, ".".join(reversed(parts)) or stem
+
+
+def module_name(path: str) -> str:
+    return module_location(path)[1]
 
 
 def absolute_import(importer: str, is_package: bool, imported: str) -> str:
@@ -68,14 +72,26 @@ class Binding:
 
 
 class Project:
+    """All analysed modules.  Two files can have the same module name (``utils.py``
+    in two script folders, a ``.pyi`` stub beside its ``.py``): an import resolves
+    to the one under the importer's own import root, and to source before stubs."""
+
     def __init__(self, summaries: list[ModuleSummary]) -> None:
         self.summaries = summaries
-        self.modules: dict[str, ModuleSummary] = {}
+        self.modules: dict[str, list[ModuleSummary]] = {}
         self.names: dict[str, str] = {}
-        for summary in summaries:
-            name = module_name(summary.path)
-            self.names[summary.path] = name
-            self.modules.setdefault(name, summary)
+        self.roots: dict[str, str] = {}
+        for summary in sorted(summaries, key=lambda s: s.path.endswith(".pyi")):
+            root, name = module_location(summary.path)
+            self.names[summary.path], self.roots[summary.path] = name, root
+            self.modules.setdefault(name, []).append(summary)
+
+    def _module(self, name: str, near: ModuleSummary | None) -> ModuleSummary | None:
+        candidates = self.modules.get(name)
+        if not candidates:
+            return None
+        root = self.roots.get(near.path) if near is not None else None
+        return next((m for m in candidates if self.roots[m.path] == root), candidates[0])
 
     # -- names inside one module ---------------------------------------------
     def lookup(self, module: ModuleSummary, scope: Scope, name: str) -> Binding | None:
@@ -100,11 +116,11 @@ class Project:
         return absolute_import(self.names[module.path], module.is_package, imported)
 
     # -- qualified names across modules --------------------------------------
-    def resolve(self, qualified: str, depth: int = 0) -> Definition | None:
-        """The project definition a qualified name refers to, following re-exports."""
+    def resolve(self, qualified: str, near: ModuleSummary | None = None, depth: int = 0) -> Definition | None:
+        """The project definition a qualified name (imported by ``near``) refers to, following re-exports."""
         parts = qualified.split(".")
         for split in range(len(parts) - 1, 0, -1):
-            module = self.modules.get(".".join(parts[:split]))
+            module = self._module(".".join(parts[:split]), near)
             if module is None:
                 continue
             return self._member(module, parts[split:], depth)
@@ -123,7 +139,7 @@ class Project:
             return None
         if head in module.imports and depth < 8:
             target = self.absolute(module, module.imports[head])
-            return self.resolve(".".join([target, *rest[1:]]), depth + 1)
+            return self.resolve(".".join([target, *rest[1:]]), module, depth + 1)
         return None
 
     def class_bases(self, definition: Definition) -> list[str | Definition]:
@@ -140,6 +156,6 @@ class Project:
                 out.append(binding.definition)
             elif binding.kind == "qualified":
                 qualified = qualify(binding.qualified, rest)
-                found = self.resolve(qualified)
+                found = self.resolve(qualified, definition.module)
                 out.append(found if found is not None and found.is_class else qualified)
         return out
