@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..summary.model import (
-    CALL, NAME, Arg, Call, CallableRef, ModuleSummary, Scope, partial_ref, positional_args, self_name,
+    CALL, LAMBDA, NAME, Arg, Call, CallableRef, ModuleSummary, Scope, partial_ref, positional_args, self_name,
 )
 from .apis import METHODS, Kind, classify, qualify
 from .entry_points import CallableApi, find_callable_api, find_method_api
@@ -66,7 +66,11 @@ class Resolver:
             method = self._instance_method(module, binding, head, rest)
             if method is not None:
                 return Target(definition=method, skip=1)
-            return self._method(rest.rsplit(".", 1)[-1]) if rest else UNKNOWN
+            if rest:
+                return self._method(rest.rsplit(".", 1)[-1])
+            # f = lambda x: ..., f = helper, f = functools.partial(helper, data): then f(t)
+            function = self.callable_ref(module, scope, CallableRef(dotted=head)) if binding else None
+            return Target(definition=function.definition, skip=function.skip) if function else UNKNOWN
         if binding.kind == "def":
             definition = binding.definition
             if not rest:
@@ -115,7 +119,7 @@ class Resolver:
     def callable_ref(self, module: ModuleSummary, scope: Scope, ref: CallableRef, depth: int = 0) -> Target | None:
         """The project function an argument names, for entry points and partials."""
         if ref.scope is not None:
-            return Target(definition=Definition(module, ref.scope, False))
+            return Target(definition=Definition(module, ref.scope, False), skip=ref.bound, bound_keywords=ref.bound_keywords)
         head, _, rest = ref.dotted.partition(".")
         target: Target | None = None
         if head == self_name(scope) and rest and "." not in rest:
@@ -161,6 +165,8 @@ class Resolver:
         kind, value = deps[0]
         if kind == NAME:
             inner = CallableRef(dotted=value)
+        elif kind == LAMBDA:
+            inner = CallableRef(scope=value)
         elif kind == CALL:
             call = next((c for c in scope.calls if c.index == value), None)
             inner = partial_ref(call) if call is not None else None

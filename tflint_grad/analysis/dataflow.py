@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
-from ..summary.model import CALL, NAME, Call, ModuleSummary, Scope, self_name
+from ..summary.model import CALL, LAMBDA, NAME, Call, ModuleSummary, Scope, self_name
 from .apis import ROUND_TRIPS, Kind
 from .calls import Resolver, map_arguments, slot_argument
 from .entry_points import (
@@ -242,6 +242,8 @@ class Dataflow:
                 return found
             if kind == CALL:
                 return origins.get(atom, EMPTY)
+            if kind == LAMBDA:
+                return EMPTY
             return self._self_attribute_origin(key, module, scope, value)
 
         work = list(items) + list(calls)

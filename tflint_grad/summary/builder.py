@@ -16,7 +16,7 @@ import libcst as cst
 
 from ..analysis.apis import MUTATING_METHODS, STATIC_ATTRIBUTES, normalize
 from .model import (
-    CALL, NAME, SELF_ATTR, Arg, CallableRef, Call, ClassInfo, Deps, ModuleSummary,
+    CALL, LAMBDA, NAME, SELF_ATTR, Arg, CallableRef, Call, ClassInfo, Deps, ModuleSummary,
     Param, Scope, TapeRegion, merge, partial_ref, self_name,
 )
 
@@ -490,7 +490,7 @@ EXPRESSIONS: dict[type, Callable] = {
     cst.GeneratorExp: SummaryBuilder.comprehension,
     cst.DictComp: SummaryBuilder.comprehension,
     cst.NamedExpr: SummaryBuilder.named_expr,
-    cst.Lambda: lambda builder, node: (builder.lambda_(node), ())[1],
+    cst.Lambda: lambda builder, node: ((LAMBDA, builder.lambda_(node)),),
     cst.FormattedString: SummaryBuilder.walk_only,
     cst.SimpleString: lambda builder, node: (),
     cst.ConcatenatedString: lambda builder, node: (),

@@ -10,17 +10,18 @@ Values are described by their dependencies, an ordered tuple of atoms:
 
 * ``("n", name)``  - the value of a name (local, enclosing, global or import),
 * ``("c", index)`` - the result of the call with that module-wide index,
-* ``("s", attr)``  - ``self.attr`` inside a method.
+* ``("s", attr)``  - ``self.attr`` inside a method,
+* ``("l", scope)`` - a lambda (never a tensor; lets ``f = lambda x: ...; f(t)`` resolve).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-Atom = tuple  # ("n", str) | ("c", int) | ("s", str)
+Atom = tuple  # ("n", str) | ("c", int) | ("s", str) | ("l", str)
 Deps = tuple  # tuple[Atom, ...], ordered as written, without repeats
 
-NAME, CALL, SELF_ATTR = "n", "c", "s"
+NAME, CALL, SELF_ATTR, LAMBDA = "n", "c", "s", "l"
 
 
 def merge(*groups: Deps) -> Deps:
