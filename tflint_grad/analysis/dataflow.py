@@ -313,14 +313,24 @@ class Dataflow:
         if scope.class_id is None:
             return EMPTY
         class_key = (module.path, scope.class_id)
-        for method in module.classes[scope.class_id].methods.values():
-            self.require((module.path, method), key)
-        assigned = self.class_attributes.get(class_key, {})
-        if attr in assigned:
-            return frozenset({SOURCE}) if assigned[attr] else EMPTY
+        for klass in self._class_chain(Definition(module, scope.class_id, True)):
+            for method in klass.klass.methods.values():
+                self.require((klass.module.path, method), key)
+            assigned = self.class_attributes.get((klass.module.path, klass.id), {})
+            if attr in assigned:  # the nearest class that assigns self.attr decides
+                return frozenset({SOURCE}) if assigned[attr] else EMPTY
         if self.family(class_key) and attr in KERAS_TENSOR_ATTRIBUTES:
             return frozenset({SOURCE})
         return EMPTY
+
+    def _class_chain(self, definition: Definition, depth: int = 0) -> list[Definition]:
+        """A project class and its project bases, nearest first (``self.w`` set in a base's ``build``)."""
+        chain = [definition]
+        if depth < 10:
+            for base in self.project.class_bases(definition):
+                if isinstance(base, Definition):
+                    chain += self._class_chain(base, depth + 1)
+        return chain
 
     def _update_class_attributes(self, key: Key, module: ModuleSummary, scope: Scope, origin) -> None:
         if scope.class_id is None or not scope.self_attrs:
