@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .analysis.dataflow import Dataflow
+from .analysis.dataflow import Dataflow, RawRoundTrip
 from .analysis.project import Project, absolute_import, module_name
 from .config import Config
 from .findings import FileError, Finding
@@ -46,6 +46,7 @@ class Session:
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.parsed: set[str] = set()
         self.errors: list[FileError] = []
+        self.events: list[RawRoundTrip] = []  # the analysis's round-trips, before rules select and word them
         self._located: dict[str, Located] = {}
 
     def summaries(self) -> list[ModuleSummary]:
@@ -103,8 +104,8 @@ class Session:
 
     def run(self) -> Report:
         summaries = self.summaries()
-        events = Dataflow(Project(summaries), self.config.entry_points).run()
-        findings = to_findings(events, self.locate, self.config.select, self.config.ignore)
+        self.events = Dataflow(Project(summaries), self.config.entry_points).run()  # kept for the verifier
+        findings = to_findings(self.events, self.locate, self.config.select, self.config.ignore)
         findings.sort(key=lambda f: f.sort_key)
         return Report(tuple(findings), tuple(sorted(self.errors, key=lambda e: e.path)), len(self.sources))
 

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..analysis.dataflow import Dataflow, RawRoundTrip
-from ..analysis.project import Project
+from ..analysis.dataflow import RawRoundTrip
 from ..config import Config
 from ..engine import Session
 from ..findings import FileError, Finding, Position, Severity
@@ -54,8 +53,7 @@ def plan(source: SourceFile, config: Config, unsafe: bool) -> Plan:
     if report.errors or not report.findings:
         return Plan(source, report.findings, source, 0, (), report.errors)
     located = session.locate(source.path)
-    events = Dataflow(Project([located.summary]), config.entry_points).run()
-    event_at = {located.span_of(event.call_index): event for event in events}
+    event_at = {located.span_of(event.call_index): event for event in session.events}
     grouped: dict[tuple, list[Finding]] = {}
     for finding in report.findings:
         grouped.setdefault(_unit(event_at[finding.span], located.summary), []).append(finding)
