@@ -20,9 +20,10 @@ from .analysis.dataflow import Dataflow, RawRoundTrip
 from .analysis.project import Project, absolute_import, module_name
 from .config import Config
 from .findings import FileError, Finding
+from .isolation import internal_error, isolated
 from .parse.located import Located
 from .parse.source import SourceFile, parse
-from .rules.check import to_findings
+from .rules.check import noqa_errors, to_findings
 from .summary.builder import build_summary
 from .summary.model import ModuleSummary
 
@@ -104,10 +105,27 @@ class Session:
 
     def run(self) -> Report:
         summaries = self.summaries()
-        self.events = Dataflow(Project(summaries), self.config.entry_points).run()  # kept for the verifier
-        findings = to_findings(self.events, self.locate, self.config.select, self.config.ignore)
+        dataflow = Dataflow(Project(summaries), self.config.entry_points)
+        self.events = dataflow.run()  # kept for the verifier
+        self.errors += _scope_errors(dataflow.failed)
+        findings, errors = to_findings(self.events, self.locate, self.config.select, self.config.ignore)
+        self.errors += errors
+        for source in self.sources.values():
+            self.errors += noqa_errors(source.path, source.text)
         findings.sort(key=lambda f: f.sort_key)
         return Report(tuple(findings), tuple(sorted(self.errors, key=lambda e: e.path)), len(self.sources))
+
+
+def _scope_errors(failed: dict[tuple[str, str], Exception]) -> list[FileError]:
+    """One internal error per file whose scopes the data flow had to drop."""
+    by_path: dict[str, list[tuple[str, Exception]]] = {}
+    for (path, scope_id), error in failed.items():
+        by_path.setdefault(path, []).append((scope_id, error))
+    errors = []
+    for path, scopes in sorted(by_path.items()):
+        names = ", ".join(sorted({scope_id for scope_id, _ in scopes}))
+        errors.append(internal_error("analyse", path, scopes[0][1], f" (dropped: {names})"))
+    return errors
 
 
 @contextmanager
@@ -126,6 +144,11 @@ def cyclic_gc_paused():
 
 
 def summarise(source: SourceFile) -> ModuleSummary | FileError:
+    """Parse and summarise one file (in a worker process, possibly); any failure is its own error."""
+    return isolated("summarise", source.path, lambda: _summarise_one(source))
+
+
+def _summarise_one(source: SourceFile) -> ModuleSummary | FileError:
     parsed = parse(source)
     return parsed if isinstance(parsed, FileError) else build_summary(parsed, source.path)[0]
 
