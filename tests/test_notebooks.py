@@ -202,11 +202,19 @@ def test_unsafe_fix_that_joins_lines_stays_in_its_cell_and_keeps_the_magic_after
     ]
 
 
-def test_a_syntax_error_is_reported_in_its_cell(tmp_path):
-    write(tmp_path / "broken.ipynb", notebook(("markdown", "# Title"), ("code", "import tensorflow as tf"), ("code", "x = 1\ny = (")))
+def test_a_syntax_error_is_reported_at_its_cell_line_and_column_and_the_other_cells_are_checked(tmp_path):
+    write(tmp_path / "broken.ipynb", notebook(
+        ("markdown", "# Title"), ("code", "import numpy as np\nimport tensorflow as tf"), ("code", "x = 1\ny = ("),
+        ("code", TAPE_CELL),
+    ))
     result = run_cli("broken.ipynb", cwd=tmp_path)
-    assert (result.returncode, result.stdout) == (1, "No findings, but 1 file could not be fully checked (errors on stderr).\n")
-    assert result.stderr.startswith("error: broken.ipynb:cell 3:2:1: syntax error: ")
+    assert result.stdout == (
+        "broken.ipynb:cell 4:3:9: TFG001 [*] np.log on tensor 'x' cuts the gradient: inside the tf.GradientTape block "
+        "(cell 4, line 2); use tf.math.log\nFound 1 finding (1 gradient cut, 0 warnings).\n"
+        "1 file could not be fully checked (errors on stderr).\n[*] 1 fixable with the `--fix` option.\n"
+    )
+    assert (result.returncode, result.stderr) == (
+        1, "error: broken.ipynb:cell 3:2:5: syntax error: '(' was never closed (cell not checked)\n")
 
 
 def test_notebooks_of_another_language_have_no_python(tmp_path):

@@ -111,7 +111,7 @@ class Session:
         findings, errors = to_findings(self.events, self.locate, self.config.select, self.config.ignore)
         self.errors += errors
         for source in self.sources.values():
-            self.errors += noqa_errors(source.path, source.text)
+            self.errors += [*source.problems, *noqa_errors(source.path, source.text)]
         findings.sort(key=lambda f: f.sort_key)
         return Report(tuple(findings), tuple(sorted(self.errors, key=lambda e: e.path)), len(self.sources))
 

@@ -37,23 +37,35 @@ notebook-specific lives here, so the analysis never knows the difference:
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import json
 import re
 from dataclasses import dataclass
 from json.decoder import scanstring
-from typing import Callable, Iterator
+from typing import Iterator
 
 import libcst as cst
 
-from ..findings import Position
-from .source import SourceFile
+from ..findings import FileError, Position
+from .source import CellMap, SourceFile, python_syntax_error
 
 KIND = "notebook"
 
-# Cell magics that run their body as Python in this kernel: the body is analysed.
+# Cell magics that run their body as Python in this kernel: only the magic line is masked.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+# Cell magics whose body is another language, data, or Python run in another process:
+# the cell is left out without a word.  Any other cell magic is left out with a note.
+OTHER_CELL_MAGICS = frozenset({
+    "bash", "sh", "shell", "script", "system", "sx", "html", "javascript", "js", "latex", "markdown",
+    "svg", "perl", "ruby", "python", "python2", "python3", "pypy", "file", "writefile", "bigquery", "sql",
+})
+# Kernels named in ``kernelspec`` alone (no language field): the language their name starts with.
+KERNEL_LANGUAGES = (
+    ("swift", "swift"), ("ir", "r"), ("julia", "julia"), ("scala", "scala"), ("java", "java"),
+    ("kotlin", "kotlin"), ("bash", "bash"), ("javascript", "javascript"), ("typescript", "typescript"),
+    ("deno", "typescript"), ("ruby", "ruby"), ("rust", "rust"), ("evcxr", "rust"), ("gophernotes", "go"),
+    ("xcpp", "c++"), ("sas", "sas"), ("octave", "octave"), ("matlab", "matlab"), ("wolfram", "wolfram"),
+)
 
 # An IPython-only line, after its indentation: a line or cell magic (%name,
 # %%name), a shell escape (!cmd, !!cmd, not !=), help (?obj, ??obj, obj?,
@@ -65,6 +77,8 @@ MAGIC_LINE = re.compile(
     r"|[%\w.*\[\]]+\?\??\s*$"
     r"|[\w.\[\], ]+=\s*[%!]"
 )
+COMMENT = "# "  # how a cell left out is kept in the joined text
+CELL_MAGIC = re.compile(r"%%(\w*)")
 NEWLINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line as libcst counts them
 SPACE = re.compile(r"[ \t\r\n]*")
 INDENT = re.compile(r"[ \t]*")
@@ -73,7 +87,8 @@ DECODER = json.JSONDecoder()
 
 def read_notebook(path: str, raw: bytes) -> SourceFile:
     notebook = Notebook(raw)
-    return SourceFile(path, notebook.text, raw, "utf-8", KIND, notebook.locator())
+    problems = tuple(FileError(path, message, position) for position, message in notebook.problems)
+    return SourceFile(path, notebook.text, raw, "utf-8", KIND, notebook.cell_map(), problems)
 
 
 def render_notebook(source: SourceFile) -> bytes:
@@ -91,6 +106,7 @@ def code_cells(source: SourceFile) -> list[tuple[str, str]]:
 class Cell:
     index: int  # place among all cells, from 0
     source: str  # as in the notebook
+    indent: str = ""  # the first line's indentation, removed from the lines that have it
 
 
 @dataclass(frozen=True)
@@ -98,10 +114,18 @@ class Line:
     analysed: str  # as in the joined text, with its newline
     original: str  # as in the cell
     cell: int  # index into Notebook.cells
+    indent: str = ""  # removed from the start of ``original`` (the cell is dedented)
+    commented: bool = False  # the cell is left out as comments (it does not parse, or its magic is unknown)
 
     @property
     def masked(self) -> bool:
-        return self.analysed != self.original
+        return self.analysed != self.original[len(self.indent):]
+
+    def written(self, now: str) -> str:
+        """The cell's line for ``now`` (this line as fixed): magics and indentation put back."""
+        if now == self.analysed or self.masked:
+            return self.original
+        return self.indent + now if now.strip() else now
 
 
 class Notebook:
@@ -111,24 +135,38 @@ class Notebook:
         python = _language(document) == "python"
         self.cells: list[Cell] = []
         self.lines: list[Line] = []
+        self.problems: list[tuple[Position, str]] = []  # (where in ``text``, what): cells left out
         for index, cell in enumerate(document["cells"]):
-            source = _joined(cell["source"])
-            lines = _split_lines(source + "\n")  # the newline that ends the cell in the joined text
-            if python and cell["cell_type"] == "code" and _is_python(lines):
-                self.lines += [Line(_mask(line), line, len(self.cells)) for line in lines]
-                self.cells.append(Cell(index, source))
+            if python and cell["cell_type"] == "code":
+                self._add(index, _joined(cell["source"]))
         self.text = "".join(line.analysed for line in self.lines)
 
-    def locator(self) -> Callable[[Position], tuple[str, Position]]:
-        """Maps a position in ``text`` to (``cell N``, the position inside that cell)."""
-        starts = [n + 1 for n, line in enumerate(self.lines) if n == 0 or line.cell != self.lines[n - 1].cell]
-        labels = [f"cell {cell.index + 1}" for cell in self.cells]
+    def _add(self, index: int, source: str) -> None:
+        lines = _split_lines(source + "\n")  # the newline that ends the cell in the joined text
+        magic = _cell_magic(lines)
+        if magic in OTHER_CELL_MAGICS:
+            return
+        if magic is None or magic in PYTHON_CELL_MAGICS:
+            indent, analysed = _python_lines(lines)
+            problem = _syntax_problem(analysed)
+        else:
+            indent, analysed = "", []
+            problem = (Position(1, 0), f"cell not checked: unknown cell magic %%{magic}")
+        commented = problem is not None
+        if commented:  # the cell stays, as comments: its lines keep their numbers
+            indent, analysed = "", [(COMMENT + line, "") for line in lines]
+            at, message = problem
+            self.problems.append((Position(len(self.lines) + at.line, at.column + len(COMMENT)), message))
+        self.lines += [
+            Line(text, line, len(self.cells), removed, commented) for line, (text, removed) in zip(lines, analysed)
+        ]
+        self.cells.append(Cell(index, source, indent))
 
-        def cell_of(position: Position) -> tuple[str, Position]:
-            k = max(bisect.bisect_right(starts, position.line) - 1, 0)
-            return labels[k], Position(position.line - starts[k] + 1, position.column)
-
-        return cell_of
+    def cell_map(self) -> CellMap:
+        """Where each analysed line is in the notebook (plain data: it goes to worker processes)."""
+        starts = tuple(n + 1 for n, line in enumerate(self.lines) if n == 0 or line.cell != self.lines[n - 1].cell)
+        shifts = tuple(len(line.indent) - len(COMMENT) * line.commented for line in self.lines)
+        return CellMap(starts, tuple(cell.index for cell in self.cells), shifts if any(shifts) else ())
 
     def sources(self, text: str) -> list[str]:
         """Each analysed cell's source once ``text`` (the fixed joined text) is split back.
@@ -150,9 +188,11 @@ class Notebook:
                 added = [line for line in added if line not in inserted]
             if len(old) == len(added):
                 for line, now in zip(old, added):
-                    cells[line.cell].append((now, line.original if line.masked else now))
+                    cells[line.cell].append((now, line.written(now)))
             else:
-                cells[self.lines[min(i1, len(self.lines) - 1)].cell] += [(now, now) for now in added]
+                at = self.lines[min(i1, len(self.lines) - 1)].cell
+                indent = self.cells[at].indent
+                cells[at] += [(now, indent + now if now.strip() else now) for now in added]
         _place(imports, cells)
         return [_strip_separator("".join(written for _, written in lines)) for lines in cells]
 
@@ -178,6 +218,8 @@ def _load(text: str) -> dict:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"not a notebook: invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
+    except RecursionError:
+        raise ValueError("not a notebook: the JSON nests too deeply to read") from None
     if not isinstance(document, dict):
         raise ValueError("not a notebook: the JSON is not an object")
     if document.get("nbformat") != 4:
@@ -194,31 +236,67 @@ def _load(text: str) -> dict:
 
 
 def _language(document: dict) -> str:
+    """The notebook's language: its ``language_info`` or ``kernelspec`` says, else its kernel's name does."""
     metadata = document.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
     for key, field in (("language_info", "name"), ("kernelspec", "language")):
-        value = metadata.get(key) if isinstance(metadata, dict) else None
+        value = metadata.get(key)
         if isinstance(value, dict) and isinstance(value.get(field), str):
             return value[field].lower()
-    return "python"
+    kernel = metadata.get("kernelspec")
+    name = kernel.get("name") if isinstance(kernel, dict) else None
+    name = name.lower() if isinstance(name, str) else ""
+    return next((language for prefix, language in KERNEL_LANGUAGES if name.startswith(prefix)), "python")
 
 
 def _joined(source: str | list[str]) -> str:
     return source if isinstance(source, str) else "".join(source)
 
 
-def _is_python(lines: list[str]) -> bool:
-    """False for a cell opening with a cell magic that does not run its body as Python here."""
+def _cell_magic(lines: list[str]) -> str | None:
+    """The name of the cell magic the cell opens with (``time`` for ``%%time``), or None."""
     first = next((line.strip() for line in lines if line.strip()), "")
-    magic = re.match(r"%%(\w*)", first)
-    return not magic or magic.group(1) in PYTHON_CELL_MAGICS
+    magic = CELL_MAGIC.match(first)
+    return magic.group(1) if magic else None
 
 
-def _mask(line: str) -> str:
+def _python_lines(lines: list[str]) -> tuple[str, list[tuple[str, str]]]:
+    """(the indentation removed, [(analysed line, indentation it lost)]) of a Python cell.
+
+    As IPython does, the first line's indentation is removed from every line
+    that has it (a cell pasted from inside a function); then magics are masked.
+    """
+    indent = INDENT.match(next((line for line in lines if line.strip()), "")).group()
+    analysed, continued = [], False
+    for line in lines:
+        removed = indent if line.startswith(indent) else ""
+        text, continued = _mask(line[len(removed):], continued)
+        analysed.append((text, removed))
+    return indent, analysed
+
+
+def _syntax_problem(analysed: list[tuple[str, str]]) -> tuple[Position, str] | None:
+    """Where and why the cell is not Python (compiled alone, as IPython runs it), in the cell's own columns."""
+    error = python_syntax_error("".join(text for text, _ in analysed))
+    if error is None:
+        return None
+    position, message = error
+    removed = len(analysed[position.line - 1][1]) if position.line <= len(analysed) else 0
+    return Position(position.line, position.column + removed), f"syntax error: {message} (cell not checked)"
+
+
+def _mask(line: str, continued: bool) -> tuple[str, bool]:
+    """(``line`` as analysed, whether the next line continues it).
+
+    A magic line becomes ``pass  # <the line>``; the lines that continue it
+    with a backslash become comments, so the line count stays the same.
+    """
     content = line.rstrip("\r\n")
     code = content.lstrip()
-    if not MAGIC_LINE.match(code):
-        return line
-    return f"{content[: len(content) - len(code)]}pass  # {code}{line[len(content):]}"
+    if not continued and not MAGIC_LINE.match(code):
+        return line, False
+    indent, newline = content[: len(content) - len(code)], line[len(content):]
+    return f"{indent}{'#' if continued else 'pass  #'} {code}{newline}", content.endswith("\\")
 
 
 def _strip_separator(text: str) -> str:
