@@ -46,7 +46,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from ..findings import FileError, Position
+from ..findings import FileError, Position, Span
 from .source import CellMap, SourceFile, python_syntax_error
 
 KIND = "notebook"
@@ -401,3 +401,77 @@ class _Style:
         """``value`` as JSON in this style, continued lines indented from ``indentation``."""
         text = json.dumps(value, indent=self.indent, separators=self.separators, ensure_ascii=self.ascii)
         return text.replace("\n", self.newline + indentation)
+
+
+class FileText:
+    """Positions and edits in a notebook's own ``.ipynb`` text for positions in its analysed text.
+
+    For reports that point into the file itself (SARIF: code scanning
+    annotates the file's lines, and a consumer applies fixes to its bytes).
+    A cell's source is found in the JSON text string by string, escapes
+    counted, so a position lands on the very character of the code.
+    """
+
+    def __init__(self, source: SourceFile) -> None:
+        self.json = source.raw.decode("utf-8")
+        self.cell_map = source.cell_of
+        self.ascii = _Style.of(self.json).ascii
+        self.cells = [_strings(self.json, start) for start, _ in _source_spans(self.json)]
+
+    def offset(self, position: Position, end: bool = False) -> tuple[int, int, int]:
+        """(cell, string number in its ``source``, offset in the JSON text) of an analysed position."""
+        cell, inner = self.cell_map.locate(position)
+        strings = self.cells[cell]
+        lines = _split_lines("".join(decoded for decoded, _ in strings))
+        wanted = sum(len(line) for line in lines[: inner.line - 1])
+        if inner.line <= len(lines):
+            wanted += min(inner.column, len(lines[inner.line - 1].rstrip("\r\n")))
+        consumed = 0
+        for number, (decoded, at) in enumerate(strings):
+            room = consumed + len(decoded)
+            if wanted < room or wanted == room and (end or number == len(strings) - 1):
+                return cell, number, _skip_decoded(self.json, at, wanted - consumed)
+            consumed = room
+        return cell, 0, _source_spans(self.json)[cell][0] + 1  # an empty source: inside its brackets or quotes
+
+    def position(self, position: Position, end: bool = False) -> Position:
+        """The line (from 1) and column (from 0, code points) in the file of an analysed position."""
+        return self._file_position(self.offset(position, end)[2])
+
+    def _file_position(self, offset: int) -> Position:
+        line_start = self.json.rfind("\n", 0, offset) + 1
+        return Position(self.json.count("\n", 0, offset) + 1, offset - line_start)
+
+    def edit(self, span: Span, replacement: str) -> tuple[Span, str] | str:
+        """The edit of the file's text (span in the file, JSON-escaped text) or why there is none.
+
+        Ends that fall in two strings of a source list merge them into one,
+        which still reads as the same cell source.
+        """
+        start_cell, _, start = self.offset(span.start)
+        end_cell, _, end = self.offset(span.end, end=True)
+        if start_cell != end_cell:
+            return "the edit spans more than one cell"
+        text = json.dumps(replacement, ensure_ascii=self.ascii)[1:-1]
+        return Span(self._file_position(start), self._file_position(end)), text
+
+
+def _strings(text: str, at: int) -> list[tuple[str, int]]:
+    """(decoded text, offset of its first character in ``text``) of each string of the ``source`` at ``at``."""
+    if text[at] == '"':
+        return [(scanstring(text, at + 1)[0], at + 1)]
+    return [(scanstring(text, start + 1)[0], start + 1) for _, start, _ in _entries(text, at)]
+
+
+def _skip_decoded(text: str, at: int, count: int) -> int:
+    """The offset in ``text`` after ``count`` decoded characters of the JSON string content starting at ``at``."""
+    for _ in range(count):
+        if text[at] != "\\":
+            at += 1
+        elif text[at + 1] != "u":
+            at += 2
+        elif 0xD800 <= int(text[at + 2:at + 6], 16) < 0xDC00 and text[at + 6:at + 8] == "\\u":
+            at += 12  # a surrogate pair: one code point
+        else:
+            at += 6
+    return at
