@@ -454,3 +454,43 @@ def test_a_notebook_whose_metadata_nests_too_deeply_is_its_own_error(tmp_path):
     result = run_cli("deep.ipynb", "good.py", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (1, "error: deep.ipynb: not a notebook: the JSON nests too deeply to read\n")
     assert result.stdout.startswith(GOOD_FINDING.splitlines()[0])
+
+
+# --- %%writefile cells: modules of the project ---------------------------------------------
+
+WRITEFILE = notebook(
+    ("markdown", "Write the model's module, then import it."),
+    ("code", "%%writefile model.py\nimport numpy as np\nimport tensorflow as tf\n\ndef loss_fn(x):\n    return np.log(x)\n"),
+    ("code", "%%writefile -a model.py\n\ndef scale(x):\n    return np.square(x)\n"),
+    ("code", "%%writefile notes.txt\nnot python"),
+    ("code", "import tensorflow as tf\nimport model\nx = tf.Variable(2.0)\nwith tf.GradientTape() as tape:\n"
+             "    y = model.loss_fn(x) + model.scale(x)\ng = tape.gradient(y, x)"),
+)
+
+
+def test_a_module_written_by_writefile_cells_is_analysed_and_its_cuts_shown_in_their_cells(tmp_path):
+    write(tmp_path / "train.ipynb", WRITEFILE)
+    result = run_cli("train.ipynb", cwd=tmp_path)
+    via = "is reached from the tf.GradientTape block (train.ipynb, cell 5, line 4)"
+    assert result.stdout == (
+        f"train.ipynb:cell 2:6:12: TFG001 np.log on tensor 'x' cuts the gradient: loss_fn {via}; use tf.math.log\n"
+        f"train.ipynb:cell 3:4:12: TFG001 np.square on tensor 'x' cuts the gradient: scale {via}; use tf.square\n"
+        "Found 2 findings (2 gradient cuts, 0 warnings).\n"
+    )
+    assert (result.returncode, result.stderr) == (1, "")
+    sarif = json.loads(run_cli("train.ipynb", "--output-format", "sarif", cwd=tmp_path).stdout)
+    (location,) = sarif["runs"][0]["results"][0]["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "train.ipynb"
+    line = (tmp_path / "train.ipynb").read_text(encoding="utf-8").splitlines()[location["physicalLocation"]["region"]["startLine"] - 1]
+    assert line.strip() == '"    return np.log(x)\\n"'
+
+
+def test_fix_leaves_writefile_cells_and_any_real_file_of_that_name_alone(tmp_path):
+    path = write(tmp_path / "train.ipynb", WRITEFILE)
+    (tmp_path / "model.py").write_text("import tensorflow as tf\n\ndef loss_fn(x):\n    return x\n\ndef scale(x):\n    return x\n")
+    result = run_cli("train.ipynb", "model.py", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "All checks passed!\n")  # the file on disk is the module
+    result = run_cli("--fix", "train.ipynb", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "Fixed 0 findings, 0 remaining.\n")
+    assert sources(path) == [cell["source"] for cell in WRITEFILE["cells"]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.py", "train.ipynb"]

@@ -19,7 +19,7 @@ from .config import Config, ConfigError, find_pyproject, load_config
 from .discover import discover
 from .findings import FileError
 from .isolation import DEBUG_ENV, debugging, isolated
-from .parse.load import STDIN, load
+from .parse.load import STDIN, load, with_written_modules, without_written_fixes
 from .rules import selector_error
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -115,9 +115,10 @@ def run_check(args: argparse.Namespace) -> int:
         return _fix(args, config, sources, errors, from_stdin)
     from .engine import check
 
+    sources = with_written_modules(sources)  # not for --fix, which writes the cells it analysed as cells
     report = check(sources, config)
     errors += report.errors
-    _emit(args, list(report.findings), errors, {s.path: s for s in sources})
+    _emit(args, without_written_fixes(report.findings, sources), errors, {s.path: s for s in sources})
     return exit_code(report.findings, errors)
 
 

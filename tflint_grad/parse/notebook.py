@@ -38,6 +38,7 @@ notebook-specific lives here, so the analysis never knows the difference:
 from __future__ import annotations
 
 import difflib
+import os
 import json
 import re
 from dataclasses import dataclass
@@ -50,6 +51,7 @@ from ..findings import FileError, Position, Span
 from .source import CellMap, SourceFile, python_syntax_error
 
 KIND = "notebook"
+WRITTEN_KIND = "notebook-module"  # the body of a ``%%writefile name.py`` cell: a module of the project
 
 # Cell magics that run their body as Python in this kernel: only the magic line is masked.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
@@ -79,6 +81,7 @@ MAGIC_LINE = re.compile(
 )
 COMMENT = "# "  # how a cell left out is kept in the joined text
 CELL_MAGIC = re.compile(r"%%(\w*)")
+WRITEFILE = re.compile(r"%%writefile(?P<append>\s+(?:-a|--append))?\s+(?P<target>[^\s'\"]+\.py)\s*$")
 NEWLINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line as libcst counts them
 SPACE = re.compile(r"[ \t\r\n]*")
 INDENT = re.compile(r"[ \t]*")
@@ -89,6 +92,41 @@ def read_notebook(path: str, raw: bytes) -> SourceFile:
     notebook = Notebook(raw)
     problems = tuple(FileError(path, message, position) for position, message in notebook.problems)
     return SourceFile(path, notebook.text, raw, "utf-8", KIND, notebook.cell_map(), problems)
+
+
+def written_modules(source: SourceFile) -> list[SourceFile]:
+    """The modules the notebook's ``%%writefile name.py`` cells write (other cells import them).
+
+    Each is analysed as the file it becomes, named as it would be beside the
+    notebook; its lines are the cell's (the magic line a comment), so its
+    findings are shown in the notebook's cell.  ``-a`` cells add to the module.
+    """
+    folder = os.path.dirname(source.path)
+    modules: dict[str, _Written] = {}
+    for cell, target, append, lines in Notebook(source.raw).written:
+        path = os.path.normpath(os.path.join(folder, target))
+        if not append or path not in modules:
+            modules[path] = _Written([], [], [])
+        modules[path].add(cell, lines)
+    return [
+        SourceFile(path, "".join(module.lines), source.raw, "utf-8", WRITTEN_KIND,
+                   CellMap(tuple(module.starts), tuple(module.cells), notebook=source.path))
+        for path, module in modules.items()
+    ]
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A module being put together from ``%%writefile`` cells."""
+
+    starts: list[int]
+    cells: list[int]
+    lines: list[str]
+
+    def add(self, cell: int, lines: list[str]) -> None:
+        self.starts.append(len(self.lines) + 1)
+        self.cells.append(cell)
+        self.lines.extend(lines)
 
 
 def render_notebook(source: SourceFile) -> bytes:
@@ -136,6 +174,7 @@ class Notebook:
         self.cells: list[Cell] = []
         self.lines: list[Line] = []
         self.problems: list[tuple[Position, str]] = []  # (where in ``text``, what): cells left out
+        self.written: list[tuple[int, str, bool, list[str]]] = []  # %%writefile cells: (index, target, -a, lines)
         for index, cell in enumerate(document["cells"]):
             if python and cell["cell_type"] == "code":
                 self._add(index, _joined(cell["source"]))
@@ -144,6 +183,11 @@ class Notebook:
     def _add(self, index: int, source: str) -> None:
         lines = _split_lines(source + "\n")  # the newline that ends the cell in the joined text
         magic = _cell_magic(lines)
+        first = next((n for n, line in enumerate(lines) if line.strip()), 0)
+        written = WRITEFILE.match(lines[first].strip()) if magic == "writefile" else None
+        if written:  # as the module's own text: the lines up to the magic are comments
+            module = [COMMENT + line for line in lines[:first + 1]] + lines[first + 1:]
+            self.written.append((index, written["target"], bool(written["append"]), module))
         if magic in OTHER_CELL_MAGICS:
             return
         if magic is None or magic in PYTHON_CELL_MAGICS:

@@ -45,6 +45,7 @@ class CellMap:
     starts: tuple[int, ...]
     cells: tuple[int, ...]
     shifts: tuple[int, ...] = ()
+    notebook: str = ""  # for a module a ``%%writefile`` cell writes: the notebook, shown instead of its path
 
     def locate(self, position: Position) -> tuple[int, Position]:
         """(the cell's place among all cells, the position inside the cell's source)."""

@@ -26,13 +26,15 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..findings import FileError, Finding, Fix, Span
-from ..parse.notebook import FileText
+from ..parse.notebook import KIND, WRITTEN_KIND, FileText
 from ..rules import RULES, Rule
 from .json_format import cell
+from .locations import shown_path
 from .rule_docs import rule_markdown, rule_text
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SRCROOT = "%SRCROOT%"
+NOTEBOOK_KINDS = (KIND, WRITTEN_KIND)  # analysed text that sits in a notebook's cells
 RULE_INDEX = {rule.code: index for index, rule in enumerate(RULES)}
 
 
@@ -53,7 +55,7 @@ def region(span: Span) -> dict:
 
 
 def physical(path: str, span: Span | None, files: FileTexts) -> dict:
-    where = {"artifactLocation": artifact(path)}
+    where = {"artifactLocation": artifact(shown_path(path, files.sources))}
     if span is not None:
         where["region"] = region(files.span(path, span))
     return {"physicalLocation": where}
@@ -84,7 +86,7 @@ class FileTexts:
 
     def notebook(self, path: str) -> FileText | None:
         source = self.sources.get(path)
-        if source is None or source.kind != "notebook" or source.cell_of is None:
+        if source is None or source.kind not in NOTEBOOK_KINDS or source.cell_of is None:
             return None
         if path not in self._notebooks:
             self._notebooks[path] = FileText(source)
@@ -104,11 +106,11 @@ class FileTexts:
         return reason if reason is not None else edits
 
 
-def _fix(path: str, fix: Fix, edits: list[tuple[Span, str]]) -> dict:
+def _fix(path: str, fix: Fix, edits: list[tuple[Span, str]], files: FileTexts) -> dict:
     return {
         "description": {"text": fix.description},
         "artifactChanges": [{
-            "artifactLocation": artifact(path),
+            "artifactLocation": artifact(shown_path(path, files.sources)),
             "replacements": [
                 {"deletedRegion": region(span), "insertedContent": {"text": replacement}} for span, replacement in edits
             ],
@@ -138,7 +140,7 @@ def result(finding: Finding, sources, files: FileTexts) -> dict:
         if isinstance(edits, str):
             properties["fixLeftOut"] = f"{finding.fix.description}: not given as a SARIF fix because {edits}"
         else:
-            entry["fixes"] = [_fix(finding.path, finding.fix, edits)]
+            entry["fixes"] = [_fix(finding.path, finding.fix, edits, files)]
     if properties:
         entry["properties"] = properties
     return entry
