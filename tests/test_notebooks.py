@@ -440,7 +440,7 @@ def test_fix_of_a_dedented_cell_keeps_its_indentation_and_every_other_cell(tmp_p
     {"kernelspec": {"name": "python3"}, "language_info": {"name": "swift"}},
 ])
 def test_notebooks_of_a_kernel_in_another_language_are_skipped_by_their_metadata(tmp_path, metadata):
-    document = notebook(("code", "import TensorFlow\nlet x = Tensor<Float>([1, 2])\nprint(x)"))
+    document = notebook(("code", "// github.com/tensorflow/swift\nimport TensorFlow\nlet x = Tensor<Float>([1, 2])\nprint(x)"))
     document["metadata"] = metadata
     write(tmp_path / "swift.ipynb", document)
     result = run_cli("swift.ipynb", cwd=tmp_path)

@@ -8,23 +8,34 @@ notebook-specific lives here, so the analysis never knows the difference:
 * Reading.  The file is parsed with :mod:`json` (the linter depends on libcst
   only) and checked against the minimal nbformat 4 shape; anything else is a
   ``ValueError("not a notebook: ...")``, which the loader reports for this
-  file alone.  Notebooks of another language (R, Julia...) have no Python.
+  file alone (JSON nested too deeply to read included).  Notebooks of another
+  language (R, Julia, Swift...: ``language_info``, ``kernelspec.language`` or
+  the kernel's name say so) have no Python.
 * Magics.  IPython syntax is not Python, so each magic line - ``%matplotlib
   inline``, ``%time x = f()``, ``!pip install x``, ``files = !ls``,
   ``np.exp?``, ``?np.exp`` - is analysed as ``pass  # <the line>`` at its own
-  indentation: the same line count, and still a statement where a block needs
-  one.  A cell opening with a cell magic is left out (its body is bash, HTML,
-  SQL, or runs in another process) unless the magic only wraps Python run in
-  this kernel (``%%time``, ``%%timeit``, ``%%capture``, ``%%prun``,
-  ``%%debug``): then only that first line is masked.  Magics are recognised
-  line by line, without a tokenizer: a magic-looking line inside a
-  triple-quoted string is masked harmlessly (only the analysed copy
-  changes), but a continuation line inside brackets that starts with ``%``
-  is masked too and the notebook reads as a syntax error.  IPython's
-  automagic (``pip install x`` without ``%``) is not recognised either.
+  indentation, and the lines that continue it with a backslash as comments:
+  the same line count, and still a statement where a block needs one.  A
+  cell opening with a cell magic is left out (its body is bash, HTML, SQL, or
+  runs in another process) unless the magic only wraps Python run in this
+  kernel (``%%time``, ``%%timeit``, ``%%capture``, ``%%prun``, ``%%debug``):
+  then only that first line is masked.  Magics are recognised line by line,
+  without a tokenizer: a magic-looking line inside a triple-quoted string is
+  masked harmlessly (only the analysed copy changes).  A cell whose first
+  line is indented (pasted from a function body) is dedented as IPython does.
+* Cells that are not Python.  Each cell is compiled on its own, as Jupyter
+  runs it; one that does not compile (a continuation line in brackets that
+  starts with ``%``, automagic ``ls`` without ``!``, R code), or that opens
+  with an unknown cell magic, stays in the text as comments (its lines keep
+  their numbers) and is a problem of the file at its cell, line and column:
+  the other cells are still analysed.
+* Written modules.  A ``%%writefile name.py`` cell writes a module other
+  cells import: :func:`written_modules` gives it as a SourceFile of its own,
+  beside the notebook, whose lines are the cell's, so it is shown there.
 * Positions.  ``cell N`` counts every cell from 1, markdown and raw cells
   included, as ruff does, so N is the cell's place in the notebook; lines
-  and columns are those inside the cell.
+  and columns are those inside the cell (a :class:`CellMap`, plain data).
+  :class:`FileText` finds them in the ``.ipynb`` text itself, for SARIF.
 * Writing.  The fixed text is mapped back to the cells by a line diff against
   the analysed text; masked lines get their magic back; an inserted import
   goes after the last import of the first code cell that has one (or to the
