@@ -56,11 +56,12 @@ def breaks(before: str, after: str) -> str | None:
     return _compiles(after) if _compiles(before) is None else None
 
 
-def fix(sources: list[SourceFile], config: Config, unsafe: bool) -> FixResult:
+def fix(sources: list[SourceFile], config: Config, unsafe: bool, **analysis) -> FixResult:
+    """``analysis``: the project context and cache, passed on to every ``check``."""
     current = {s.path: s for s in sources}
     refused: dict[str, FileError] = {}
     fixed = 0
-    report = check(list(current.values()), config)
+    report = check(list(current.values()), config, **analysis)
     for _ in range(MAX_ROUNDS):
         by_path: dict[str, list] = {}
         for finding in report.findings:
@@ -81,7 +82,7 @@ def fix(sources: list[SourceFile], config: Config, unsafe: bool) -> FixResult:
             progress = True
         if not progress:
             break
-        report = check(list(current.values()), config)
+        report = check(list(current.values()), config, **analysis)
     for path in refused:
         current[path] = next(s for s in sources if s.path == path)
     original = {s.path: s.text for s in sources}
