@@ -20,7 +20,7 @@ import errno
 import fnmatch
 import os
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from .findings import FileError
 
@@ -30,6 +30,7 @@ SKIPPED_FOLDERS = frozenset({
 })
 SUFFIXES = (".py", ".pyi", ".ipynb")
 STDIN = "-"
+T = TypeVar("T")
 
 # Why a path cannot be checked, by the errno of stat()ing it.
 UNUSABLE = {
@@ -59,21 +60,26 @@ def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
 
 
 def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False) -> Discovered:
-    found: dict[str, str] = {}  # real path -> the first name given
+    found: list[str] = []
     errors: list[FileError] = []
     for path in paths:
-        if path == STDIN:
-            found.setdefault(STDIN, STDIN)
-            continue
-        problem = unusable(path)
+        problem = None if path == STDIN else unusable(path)
         if problem:
             errors.append(FileError(path, problem))
-        elif os.path.isdir(path):
-            for walked in _walk(path, exclude, errors):
-                found.setdefault(os.path.realpath(walked), walked)
+        elif path != STDIN and os.path.isdir(path):
+            found.extend(_walk(path, exclude, errors))
         elif not (force_exclude and is_excluded(path, exclude)):
-            found.setdefault(os.path.realpath(path), path)
-    return Discovered(list(found.values()), list(dict.fromkeys(errors)))
+            found.append(path)
+    return Discovered(_first_of_each(found, lambda p: p), _first_of_each(errors, lambda e: e.path))
+
+
+def _first_of_each(items: list[T], path_of: Callable[[T], str]) -> list[T]:
+    """The items in order, dropping any whose path is the same file as an earlier one's."""
+    kept: dict[str, T] = {}
+    for item in items:
+        path = path_of(item)
+        kept.setdefault(path if path == STDIN else os.path.realpath(path), item)
+    return list(kept.values())
 
 
 def unusable(path: str) -> str | None:
