@@ -131,7 +131,7 @@ class Inputs:
 def gather(args: argparse.Namespace, config: Config) -> Inputs:
     paths = args.paths or ["."]
     found = discover(paths, config.exclude, args.force_exclude)
-    errors: list[FileError] = [FileError(p, "no such file or folder") for p in found.missing]
+    errors: list[FileError] = list(found.errors)
     sources: list[SourceFile] = []
     from_stdin = set()
     for path in found.paths:
@@ -205,14 +205,15 @@ def _emit(args, findings, errors, sources, out=None, elsewhere=()) -> None:
 
 
 def _fix(args, config: Config, inputs: Inputs) -> int:
-    from .fixes.fixer import fix
-    from .fixes.write import ChangedOnDisk, render, write_atomic
+    """Fix, write, and report what is really on disk: a file left as it was keeps its findings."""
+    from .fixes.fixer import fix, revert
+    from .fixes.write import render, try_write
 
     sources, errors, from_stdin = inputs.sources, inputs.errors, inputs.from_stdin
     result = fix(sources, config, args.unsafe_fixes, **inputs.analysis)
-    errors += list(result.report.errors) + list(result.errors)
     original = {s.path: s for s in sources}
     if args.diff:
+        errors += list(result.report.errors) + list(result.errors)
         for path in result.changed:
             sys.stdout.writelines(_diff(original[path], result.sources[path]))
         sys.stderr.write(f"Would fix {result.fixed} finding{'s' * (result.fixed != 1)}.\n")
@@ -223,11 +224,13 @@ def _fix(args, config: Config, inputs: Inputs) -> int:
     for path in from_stdin & set(result.sources):  # like ruff: stdin in, fixed code out, changed or not
         sys.stdout.buffer.write(render(result.sources[path]))
         sys.stdout.flush()
-    for path in set(result.changed) - from_stdin:
-        try:
-            write_atomic(path, result.sources[path])
-        except (ChangedOnDisk, OSError) as error:
-            errors.append(FileError(path, str(error)))
+    unwritten = {
+        path: FileError(path, f"not fixed: {reason}")
+        for path in result.changed
+        if path not in from_stdin and (reason := try_write(path, result.sources[path]))
+    }
+    result = revert(result, unwritten, original, config, **inputs.analysis)
+    errors += [*result.report.errors, *result.errors, *unwritten.values()]
     remaining = list(result.report.findings)
     _emit(args, remaining, errors, result.sources, out=sys.stderr if from_stdin else None)
     sys.stderr.write(f"Fixed {result.fixed} finding{'s' * (result.fixed != 1)}, {len(remaining)} remaining.\n")

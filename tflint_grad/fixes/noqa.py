@@ -28,7 +28,7 @@ def add_noqa(inputs, config: Config) -> int:
     from ..cli import exit_code
     from ..engine import check
     from ..report.text import render_errors
-    from .write import ChangedOnDisk, write_atomic
+    from .write import try_write
 
     report = check(inputs.sources, config, **inputs.analysis)
     errors = inputs.errors + list(report.errors)
@@ -47,10 +47,9 @@ def add_noqa(inputs, config: Config) -> int:
         if problem:
             errors.append(FileError(path, f"internal error: adding # noqa would leave invalid code ({problem}); file left unchanged", internal=True))
             continue
-        try:
-            write_atomic(path, replace(sources[path], text=text))
-        except (ChangedOnDisk, OSError) as error:
-            errors.append(FileError(path, str(error)))
+        reason = try_write(path, replace(sources[path], text=text))
+        if reason:
+            errors.append(FileError(path, f"not changed: {reason}"))
             continue
         added += done
         skipped += len(lines) - done

@@ -50,12 +50,9 @@ def summary(findings: list[Finding], unsafe_fixes: bool, errors: list[FileError]
 
 
 def _failed(errors: list[FileError]) -> str:
-    paths = {error.path for error in errors}
-    internal = {error.path for error in errors if error.internal}
-    text = f"{len(paths)} file{'s' * (len(paths) != 1)} could not be fully checked (errors on stderr)"
-    if internal:
-        text += f", {len(internal)} because of an internal error in tflint-grad"
-    return text
+    internal = sum(1 for error in errors if error.internal)
+    text = f"{len(errors)} error{'s' * (len(errors) != 1)} (see stderr)"
+    return text + f", {internal} from a bug in tflint-grad" if internal else text
 
 
 def elsewhere(findings: list[Finding]) -> str:
