@@ -236,3 +236,16 @@ def test_progress_is_drawn_on_a_terminal_and_erased(package):
 def test_no_progress_on_a_short_run_or_off_a_terminal(package):
     assert run_on_a_terminal("mylib/losses.py", "--no-cache", cwd=package, after="60") == (1, "")
     assert run_cli("mylib/losses.py", "--no-cache", cwd=package).stderr == ""
+
+
+def test_installed_code_has_no_project_context(package):
+    installed = package / ".venv" / "lib" / "python3.11" / "site-packages" / "lib_a"
+    installed.mkdir(parents=True)
+    (package / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (installed / "mod.py").write_text(LOSSES)
+    # The package's own pyproject.toml is above, but an installed library is not part of that project:
+    # no project, so no context to analyse and no cache folder made for it.
+    result = run_cli(str(installed / "mod.py"), cwd=package)
+    assert (result.returncode, result.stdout) == (0, "All checks passed!\n")
+    assert not (package / ".tflint_grad_cache").exists()
+    assert run_cli("mylib/losses.py", cwd=package).returncode == 1 and (package / ".tflint_grad_cache").is_dir()
