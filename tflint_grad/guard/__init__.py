@@ -75,6 +75,7 @@ class guard(ContextDecorator):
                 _hooks = None
 
     def _handle(self, cut: Cut) -> None:
+        __tracebackhide__ = True
         site = (cut.filename, cut.line, cut.operation)
         first = site not in self._seen
         if first:
@@ -92,6 +93,7 @@ class guard(ContextDecorator):
 
 
 def _report(cut: Cut) -> None:
+    __tracebackhide__ = True
     _active[-1]._handle(cut)
 
 

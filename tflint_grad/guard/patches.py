@@ -104,6 +104,7 @@ class Hooks:
         self.saved: list[tuple[object, str, object]] = []
 
     def check(self, values, operation: str, rule: str, caller) -> None:
+        __tracebackhide__ = True  # pytest shows the user's line, not the guard's frames
         if getattr(_local, "quiet", 0):
             return
         with quiet:
@@ -145,6 +146,7 @@ class Hooks:
         hooks = self
 
         def converting(value, *args, **kwargs):
+            __tracebackhide__ = True
             hooks.check((value,), shown, HOST_CONVERSION, sys._getframe(1))
             with quiet:
                 return original(value, *args, **kwargs)
@@ -156,6 +158,7 @@ class Hooks:
         hooks = self
 
         def constructing(value, *args, **kwargs):
+            __tracebackhide__ = True
             if isinstance(value, GUARDED):
                 hooks.check((value,), qualified, HOST_CONVERSION, sys._getframe(1))
             with quiet:
@@ -169,6 +172,7 @@ class Hooks:
         hooks = self
 
         def __array_ufunc__(tensor, ufunc, method, *inputs, **kwargs):
+            __tracebackhide__ = True
             caller = sys._getframe(1)
             reflected = REFLECTED.get(ufunc.__name__)
             if (reflected and method == "__call__" and "out" not in kwargs and len(inputs) == 2
@@ -187,6 +191,7 @@ class Hooks:
         hooks = self
 
         def __array_function__(tensor, func, types, args, kwargs):
+            __tracebackhide__ = True
             values = [v for arg in (*args, *kwargs.values()) for v in (arg if isinstance(arg, (list, tuple)) else (arg,))]
             hooks.check(values, f"{func.__module__}.{func.__name__}", NUMPY_CALL, sys._getframe(1))
             implementation = getattr(func, "_implementation", None) or func.__wrapped__

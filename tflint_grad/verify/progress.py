@@ -24,6 +24,8 @@ class Progress:
 
     def reporter(self, name: str):
         """The ``progress`` callback of one run (``runner.run``)."""
+        self.state.setdefault(name, (0.0, {}))  # the runs keep the order they were started in
+
         def report(seconds: float, counts: dict) -> None:
             with self.lock:
                 self.state[name] = (seconds, counts)
