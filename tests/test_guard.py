@@ -274,12 +274,21 @@ USER_TESTS = textwrap.dedent("""\
 """)
 
 
+def plugin_args() -> list[str]:
+    """Load the plugin by its entry point once tflint-grad is installed with it, else by module name
+    (naming it both ways would register one module twice)."""
+    from importlib.metadata import entry_points
+
+    installed = any(ep.name == "tflint_grad_guard" for ep in entry_points(group="pytest11"))
+    return ["-p", "no:cacheprovider"] + ([] if installed else ["-p", "tflint_grad.guard.plugin"])
+
+
 def test_pytest_plugin_fails_the_test_that_hides_a_cut(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
     pytester.makepyfile(test_user=USER_TESTS)
     pytester.makeini("[pytest]\ntflint_grad_guard = warn\n")
-    flag = pytester.runpytest_subprocess("-p", "tflint_grad.guard.plugin", "--tflint-grad-guard", "-p", "no:cacheprovider")
+    flag = pytester.runpytest_subprocess(*plugin_args(), "--tflint-grad-guard")
     flag.assert_outcomes(passed=1, failed=1)  # the command line's "raise" wins over the ini's "warn"
     flag.stdout.fnmatch_lines([
         "*GradientCutError: np.square converted a tensor that a GradientTape is recording to a NumPy array*",
@@ -287,7 +296,7 @@ def test_pytest_plugin_fails_the_test_that_hides_a_cut(pytester, monkeypatch):
         "*use tf.square instead",
         "FAILED test_user.py::test_hides_a_cut*",
     ])
-    ini = pytester.runpytest("-p", "tflint_grad.guard.plugin", "-p", "no:cacheprovider")  # in this process
+    ini = pytester.runpytest(*plugin_args())  # in this process
     ini.assert_outcomes(passed=2, warnings=1)
     ini.stdout.fnmatch_lines(["*test_user.py:7: GradientCutWarning: np.square converted a tensor*"])
 

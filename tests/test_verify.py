@@ -342,7 +342,7 @@ def test_tape_log_counts_none_also_while_tf_function_traces(tf, monkeypatch, tmp
     does not attribute to the script: such tape blocks are reported "not run".)"""
     import ast
 
-    from tflint_grad.verify.recording import Progress, TapeLog
+    from tflint_grad.verify.recording import ProgressFile, TapeLog
 
     text = textwrap.dedent("""\
         import numpy as np
@@ -369,7 +369,7 @@ def test_tape_log_counts_none_also_while_tf_function_traces(tf, monkeypatch, tmp
     path = str(tmp_path / "script.py")
     for name in ("__enter__", "gradient"):  # undone after the test
         monkeypatch.setattr(tf.GradientTape, name, getattr(tf.GradientTape, name))
-    log = TapeLog({path: (path, ast.parse(text))}, Progress(None))
+    log = TapeLog({path: (path, ast.parse(text))}, ProgressFile(None))
     log.install()
     exec(compile(text, path, "exec"), {})
     traced = {"file": path, "line": 12, "with_line": 10, "target": "loss", "sources": ["w", "b"], "calls": 1,
@@ -475,3 +475,20 @@ def test_only_unsafe_fixes_skips_the_fixed_run_and_says_so():
     assert re.search(r"  tape block +8 +TFG001 +cut +wrong: d/d w: tape [-0-9.]+ vs numeric [-0-9.]+ +skipped +no", result.stdout)
     assert lines[-1] == ("as written the run confirms: tape block; no fix verified: only unsafe fixes exist, "
                          "rerun with --unsafe-fixes to verify them (exit 1)")
+
+
+def test_progress_names_each_run_its_counts_and_time(monkeypatch):
+    import io
+
+    from tflint_grad.verify import progress
+
+    stream = io.StringIO()  # not a terminal: a line every QUIET_EVERY seconds, none before
+    shown = progress.Progress(stream)
+    written, fixed = shown.reporter("as written"), shown.reporter("fixed")
+    written(3.2, {"gradients": 5})
+    assert stream.getvalue() == ""  # a short run prints nothing
+    monkeypatch.setattr(progress, "QUIET_EVERY", 0.0)
+    fixed(4.0, {"gradients": 7, "calls": 21})
+    assert stream.getvalue() == (
+        "verify: as written 3 s, 5 tape.gradient calls | fixed 4 s, 7 tape.gradient calls, 21 calls of flagged functions\n"
+    )

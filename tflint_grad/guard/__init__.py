@@ -96,7 +96,3 @@ def _report(cut: Cut) -> None:
     __tracebackhide__ = True
     _active[-1]._handle(cut)
 
-
-def active() -> bool:
-    """Is a guard active (are TensorFlow's classes hooked)?"""
-    return bool(_active)

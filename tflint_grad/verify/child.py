@@ -71,7 +71,7 @@ def main(argv: list[str]) -> int:
         return EXIT_NO_TENSORFLOW
     from ..guard import WARN, guard
     from .gradcheck import check
-    from .recording import Progress, Recorder, TapeLog, summary
+    from .recording import ProgressFile, Recorder, TapeLog, summary
     from .reference import numeric_gradients
 
     random.seed(spec["seed"])
@@ -80,7 +80,7 @@ def main(argv: list[str]) -> int:
     tf.config.run_functions_eagerly(not spec["graph"])
     with open(spec["copy"], encoding="utf-8") as handle:
         text = handle.read()
-    progress = Progress(spec.get("progress"))
+    progress = ProgressFile(spec.get("progress"))
     files = {spec["copy"]: (spec["path"], ast.parse(text, spec["copy"]))}
     files.update({path: (path, ast.parse(entry["text"], path)) for path, entry in spec["modules"].items()})
     recorder, log = Recorder(progress), TapeLog(files, progress)

@@ -15,7 +15,7 @@
   the finite-difference reference.  Tapes entered in those files remember the
   line of their ``with``, which links a call to a flagged tape block.  The
   wrappers call the originals and only look at what they return.
-* :class:`Progress` writes the counts to a file the parent polls.
+* :class:`ProgressFile` writes the counts to a file the parent polls.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def _snapshot(structure):
     return tf.nest.map_structure(frozen, structure)
 
 
-class Progress:
+class ProgressFile:
     """Counts of what ran so far, written to ``path`` at most every ``PROGRESS_EVERY`` seconds."""
 
     def __init__(self, path: str | None) -> None:
@@ -86,7 +86,7 @@ class Progress:
 class Recorder:
     """``__tflint_record__(key)``: the decorator the instrumented code applies."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: ProgressFile) -> None:
         self.calls: dict[str, list] = defaultdict(list)
         self.counts: Counter = Counter()
         self.active = True
@@ -118,7 +118,7 @@ class Recorder:
 class TapeLog:
     """What each ``tape.gradient`` call site of the executed files returned."""
 
-    def __init__(self, files: dict[str, tuple[str, ast.Module]], progress: Progress) -> None:
+    def __init__(self, files: dict[str, tuple[str, ast.Module]], progress: ProgressFile) -> None:
         self.files = files  # the filename code runs under -> (the user's path, its tree)
         self.sites: dict[tuple[str, int], dict] = {}
         self.replays: dict[tuple[str, int], Replay] = {}  # by the gradient call's (file, line)
