@@ -61,6 +61,32 @@ def test_runner_stops_the_seed_at_its_first_np_exp():
     assert result.stdout == ""  # stopped in the first step, before anything was printed
 
 
+def test_runner_warn_mode_reports_once_and_runs_to_the_end(tf, tmp_path, capsys, monkeypatch):
+    from tflint_grad.guard.__main__ import main
+
+    monkeypatch.setattr(sys, "argv", sys.argv[:])  # the runner sets the script's own
+    monkeypatch.setattr(sys, "path", sys.path[:])
+
+    script = tmp_path / "loop.py"
+    script.write_text(textwrap.dedent("""\
+        import sys
+        import numpy as np
+        import tensorflow as tf
+
+        w = tf.Variable(1.0)
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.square(w) + np.log(w * 2.0)
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+        print(sys.argv[1:], round(float(w), 4))
+    """))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")  # Python's own: once per location
+        main(["--warn", str(script), "--steps", "3"])
+    assert capsys.readouterr().out == "['--steps', '3'] 0.512\n"  # 0.8^3: only tf.square's gradient
+    assert [(c.category, c.filename, c.lineno) for c in caught] == [(GradientCutWarning, str(script), 8)]
+
+
 def test_fixed_twin_runs_to_the_end_under_the_guard(tf, capsys, monkeypatch):
     monkeypatch.setattr(sys, "argv", [str(SEED)])
     with guard() as active:
