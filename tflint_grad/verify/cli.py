@@ -107,14 +107,13 @@ def _write_fix(checked: Plan, verification: report.Verification) -> int:
     if code != report.EXIT_CONFIRMED:
         print(f"{checked.source.path}: not written, the fix is not confirmed", file=sys.stderr)
         return code
-    for path in checked.files:
-        if checked.fixed_sources[path].text == checked.written[path].text:
-            continue
+    changed = [p for p in checked.files if checked.fixed_sources[p].text != checked.written[p].text]
+    for path in changed:
         try:
             write_atomic(path, checked.fixed_sources[path])
         except (ChangedOnDisk, OSError) as error:
             return _error(str(error))
-    print(f"{checked.source.path}: fixed ({checked.fixed_count} findings)", file=sys.stderr)
+    print(f"{', '.join(changed)}: fixed ({checked.fixed_count} findings)", file=sys.stderr)
     return code
 
 
