@@ -214,7 +214,7 @@ def test_a_syntax_error_is_reported_at_its_cell_line_and_column_and_the_other_ce
     assert result.stdout == (
         "broken.ipynb:cell 4:3:9: TFG001 [*] np.log on tensor 'x' cuts the gradient: inside the tf.GradientTape block "
         "(cell 4, line 2); use tf.math.log\nFound 1 finding (1 gradient cut, 0 warnings).\n"
-        "1 file could not be fully checked (errors on stderr).\n[*] 1 fixable with the `--fix` option.\n"
+        "1 error (see stderr).\n[*] 1 fixable with the `--fix` option.\n"
     )
     assert (result.returncode, result.stderr) == (
         1, "error: broken.ipynb:cell 3:2:5: syntax error: '(' was never closed (cell not checked)\n")
@@ -333,7 +333,7 @@ def test_a_file_that_is_not_a_notebook_is_an_error_and_others_are_still_checked(
     (tmp_path / "good.py").write_text(GOOD_PY, encoding="utf-8")
     result = run_cli("bad.ipynb", "good.py", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (1, GOOD_FINDING.replace(
-        "warnings).\n", "warnings).\n1 file could not be fully checked (errors on stderr).\n"))
+        "warnings).\n", "warnings).\n1 error (see stderr).\n"))
     assert result.stderr == f"error: bad.ipynb: not a notebook: {message}\n"
 
 
@@ -415,7 +415,7 @@ def test_cells_that_are_not_python_are_errors_at_their_place_and_the_other_cells
     assert result.stdout == (
         f"forms.ipynb:cell 2:3:13: {cut.format('log', 'cell 2, line 2', 'math.log')}\n"
         f"forms.ipynb:cell 5:2:9: {cut.format('exp', 'cell 5, line 1', 'exp')}\n"
-        "Found 2 findings (2 gradient cuts, 0 warnings).\n1 file could not be fully checked (errors on stderr).\n"
+        "Found 2 findings (2 gradient cuts, 0 warnings).\n2 errors (see stderr).\n"
         "[*] 2 fixable with the `--fix` option.\n"
     )
     assert (result.returncode, result.stderr) == (1, (

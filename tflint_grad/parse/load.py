@@ -43,9 +43,10 @@ def _read(path: str) -> bytes:
         return handle.read()
 
 
-def with_written_modules(sources: list[SourceFile]) -> list[SourceFile]:
-    """``sources`` and the modules their notebooks' ``%%writefile`` cells write (the real file wins)."""
-    named = {source.path for source in sources}
+def with_written_modules(sources: list[SourceFile], others: list[SourceFile] = ()) -> list[SourceFile]:
+    """``sources`` and the modules their notebooks' ``%%writefile`` cells write (a real file, named or among
+    ``others``, wins)."""
+    named = {source.path for source in [*sources, *others]}
     written = [module for source in sources if source.kind == KIND for module in written_modules(source)]
     return sources + [module for module in written if module.path not in named]
 

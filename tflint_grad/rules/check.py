@@ -8,8 +8,10 @@ and ``# noqa`` are honoured, and the fix (if any) is attached.
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import tokenize
 from typing import Callable
 
 import libcst as cst
@@ -42,19 +44,26 @@ def noqa_errors(path: str, text: str) -> list[FileError]:
     """``# noqa: TFG...`` codes that name no rule: a typo there would leave the
     finding unsuppressed while the author believes it is handled.  Codes of
     other tools (``E501``) are theirs and are left alone."""
-    if "noqa" not in text.lower():
-        return []
     errors = []
-    for number, line in enumerate(LINE_BREAK.split(text), start=1):
-        for match in NOQA.finditer(line):
-            codes = match.group("codes") or ""
-            for code in OUR_CODE.finditer(codes):
+    for (number, column), comment in _comments(text) if "noqa" in text.lower() else ():
+        for match in NOQA.finditer(comment):
+            for code in OUR_CODE.finditer(match.group("codes") or ""):
                 if code.group().upper() not in RULES_BY_CODE:
                     errors.append(FileError(
                         path, f"unknown rule selector {code.group()!r} in # noqa; a # noqa takes full codes: "
-                        f"{', '.join(RULES_BY_CODE)}", Position(number, match.start("codes") + code.start()), usage=True,
+                        f"{', '.join(RULES_BY_CODE)}", Position(number, column + match.start("codes") + code.start()),
+                        usage=True,
                     ))
     return errors
+
+
+def _comments(text: str) -> list[tuple[tuple[int, int], str]]:
+    """The comments of a file with their (line, column): ``# noqa`` inside a string is text, not a directive."""
+    try:
+        return [(token.start, token.string) for token in tokenize.generate_tokens(io.StringIO(text).readline)
+                if token.type == tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError):  # the parser reports the file's syntax error
+        return []
 
 
 def to_findings(
