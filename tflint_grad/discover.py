@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import itertools
 import os
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
@@ -47,8 +48,16 @@ class Discovered:
     errors: list[FileError]  # paths that cannot be checked, with the reason
 
 
-def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
-    """A glob matches the path (relative, with / separators), a suffix of it, or its name."""
+def is_excluded(path: str, patterns: tuple[str, ...], anchor: str | None = None) -> bool:
+    """A glob matches the path (relative, with / separators), a suffix of it, or its name.
+
+    Paths below ``anchor`` (the configuration's folder) are matched relative to
+    it, so a glob never matches a folder above the project (``legacy/*`` must
+    not exclude a whole project that happens to live in ``~/legacy/``).
+    """
+    if anchor is not None:
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(anchor))
+        path = path if relative.split(os.sep)[0] == os.pardir else relative
     normal = os.path.normpath(path).replace(os.sep, "/")
     parts = normal.split("/")
     candidates = ["/".join(parts[i:]) for i in range(len(parts))]
@@ -59,7 +68,10 @@ def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False) -> Discovered:
+def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False,
+             anchor: str | None = None, limit: int | None = None) -> Discovered:
+    """The files to check; ``anchor`` is the folder excludes are relative to, and
+    the walk stops after ``limit`` files (the caller decides what too many means)."""
     found: list[str] = []
     errors: list[FileError] = []
     for path in paths:
@@ -67,8 +79,8 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: boo
         if problem:
             errors.append(FileError(path, problem))
         elif path != STDIN and os.path.isdir(path):
-            found.extend(_walk(path, exclude, errors))
-        elif not (force_exclude and is_excluded(path, exclude)):
+            found.extend(itertools.islice(_walk(path, exclude, errors, anchor), limit))
+        elif not (force_exclude and is_excluded(path, exclude, anchor)):
             found.append(path)
     return Discovered(_first_of_each(found, lambda p: p), _first_of_each(errors, lambda e: e.path))
 
@@ -93,7 +105,7 @@ def unusable(path: str) -> str | None:
     return None
 
 
-def _walk(root: str, exclude: tuple[str, ...], errors: list[FileError]) -> Iterator[str]:
+def _walk(root: str, exclude: tuple[str, ...], errors: list[FileError], anchor: str | None) -> Iterator[str]:
     def unreadable(error: OSError) -> None:
         errors.append(FileError(error.filename or root, f"cannot read folder: {error.strerror or error}"))
 
@@ -103,11 +115,11 @@ def _walk(root: str, exclude: tuple[str, ...], errors: list[FileError]) -> Itera
             if d not in SKIPPED_FOLDERS
             and not d.endswith(".egg-info")
             and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
-            and not is_excluded(os.path.join(folder, d), exclude)
+            and not is_excluded(os.path.join(folder, d), exclude, anchor)
         )
         for name in sorted(files):
             path = os.path.join(folder, name)
-            if not name.endswith(SUFFIXES) or is_excluded(path, exclude):
+            if not name.endswith(SUFFIXES) or is_excluded(path, exclude, anchor):
                 continue
             problem = unusable(path) if os.path.islink(path) else None
             if problem:

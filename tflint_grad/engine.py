@@ -41,6 +41,7 @@ class Report:
     # Findings in other files of the project (the context) whose differentiated
     # entry point is in a file checked: a cut that a named file suffers elsewhere.
     elsewhere: tuple[Finding, ...] = ()
+    context_errors: tuple[FileError, ...] = ()  # files of the context that could not be analysed
 
 
 class Session:
@@ -146,6 +147,7 @@ class Session:
             tuple(sorted((e for e in self.errors if e.path in self.named), key=lambda e: e.path)),
             len(self.named),
             tuple(f for f in findings if f.path not in self.named),
+            tuple(sorted((e for e in self.errors if e.path not in self.named), key=lambda e: e.path)),
         )
         if self.cache and not any(error.internal for error in self.errors):
             self.cache.put("runs", key, report)
