@@ -11,7 +11,9 @@ test turns red the day the bug is fixed and the mark must go.
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -22,7 +24,7 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 import fuzzing
-from conftest import FIXTURES, run_cli
+from conftest import FIXTURES, ROOT, run_cli
 from tflint_grad.config import Config
 from tflint_grad.deep import RECURSION_LIMIT, run_with_deep_stack
 from tflint_grad.engine import check
@@ -192,3 +194,13 @@ def test_deep_stack_holds_recursion_far_past_the_default_limit():
     with pytest.raises(RecursionError):
         depth(5 * sys.getrecursionlimit())
     assert run_with_deep_stack(depth, RECURSION_LIMIT - 100) == RECURSION_LIMIT - 100
+
+
+def test_deep_stack_gives_the_native_parser_room():
+    """1,500 nested parentheses overflow the main thread's 8 MiB C stack in libcst's parser (a crash)."""
+    code = ("import libcst; from tflint_grad.deep import run_with_deep_stack; "
+            "module = run_with_deep_stack(libcst.parse_module, '(' * 1500 + '1' + ')' * 1500 + '\\n'); "
+            "print(type(module.body[0].body[0].value).__name__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (result.returncode, result.stdout) == (0, "Integer\n"), result.stderr[-500:]
