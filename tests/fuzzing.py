@@ -14,6 +14,7 @@ nothing.  A syntax error, or any other per-file error, is a fine answer.
 from __future__ import annotations
 
 import io
+import keyword
 import random
 import textwrap
 import tokenize
@@ -74,6 +75,9 @@ def in_tape(code: str) -> str:
 
 # -- token-level mutations ------------------------------------------------------------
 NUMPY_WRAPPERS = ("np.exp", "np.log", "np.sum", "np.asarray", "np.sqrt", "float")
+HOST_METHODS = (".numpy()", ".astype(np.float32)", ".batch(2)")
+# Weighted so that about half the mutants still parse and reach the analysis.
+OPERATIONS = ("delete", "duplicate", "swap") + ("wrap",) * 4 + ("method",) * 4
 
 
 def tokens(text: str) -> list[tuple[int, int, str, int]]:
@@ -115,14 +119,15 @@ def _wrap(text: str, found, i: int, rng: random.Random) -> str:
 
 
 def mutate(text: str, rng: random.Random, count: int) -> str:
-    """``count`` random token edits: delete, duplicate, swap with the next, wrap in a numpy call."""
+    """``count`` random token edits: delete, duplicate, swap with the next, wrap in a numpy call,
+    call a host method on a name (``x`` -> ``x.numpy()``)."""
     for _ in range(count):
         found = [t for t in tokens(text) if t[3] not in (tokenize.NL, tokenize.COMMENT)]
         if len(found) < 2:
             return text
         i = rng.randrange(len(found) - 1)
         start, stop, string, kind = found[i]
-        operation = rng.choice(("delete", "duplicate", "swap", "wrap", "wrap"))
+        operation = rng.choice(OPERATIONS)
         if operation == "delete":
             text = text[:start] + text[stop:]
         elif operation == "duplicate":
@@ -130,15 +135,19 @@ def mutate(text: str, rng: random.Random, count: int) -> str:
         elif operation == "swap":
             next_start, next_stop = found[i + 1][:2]
             text = text[:start] + text[next_start:next_stop] + text[stop:next_start] + string + text[next_stop:]
-        elif kind in (tokenize.NAME, tokenize.NUMBER) or string in "([":
+        elif keyword.iskeyword(string) or keyword.issoftkeyword(string):
+            continue  # np.exp(def) says nothing new
+        elif operation == "method" and kind == tokenize.NAME:
+            text = f"{text[:stop]}{rng.choice(HOST_METHODS)}{text[stop:]}"
+        elif operation == "wrap" and (kind in (tokenize.NAME, tokenize.NUMBER) or string in "(["):
             text = _wrap(text, found, i, rng)
     return text
 
 
 def mutated_fixture(rng: random.Random) -> tuple[str, str]:
-    """(name, text) of a fixture after one to four token edits."""
+    """(name, text) of a fixture after one to three token edits."""
     path = rng.choice(FIXTURE_FILES)
-    return path.name, mutate(path.read_text(encoding="utf-8", errors="replace"), rng, rng.randint(1, 4))
+    return path.name, mutate(path.read_text(encoding="utf-8", errors="replace"), rng, rng.randint(1, 3))
 
 
 # -- TensorFlow-flavoured programs ------------------------------------------------------
