@@ -40,6 +40,9 @@ KNOWN_BUGS = {
               "on itself (t = t.numpy(), x = x.astype(...), ds = ds.batch(2))",
     "deep": "RecursionError in the summary builder and libcst's PositionProvider (parse/located.py) on deep "
             "but legal expressions: engine.check must run under tflint_grad.deep.run_with_deep_stack",
+    "unwrap": "the unsafe fix for (a / w).numpy() deletes from the end of the receiver, inside its parentheses: "
+              "it removes ').numpy()' and the fixer refuses the unparsable result as an internal error",
+    "fifo": "a FIFO named *.py in a folder is opened and read: the run blocks forever",
     "parens": "1,500 nested parentheses overflow the C stack in libcst's native parser (a segfault); "
               "CPython's limit is 200, so a depth check before parsing must report a syntax error",
 }
@@ -126,6 +129,23 @@ def test_a_name_rebound_through_a_method_on_itself(rebinding):
     report = check([SourceFile("rebind.py", text)], Config(), jobs=1)
     assert ("TFG001", 10) in [(f.code, f.span.start.line) for f in report.findings]
     assert report.errors == ()
+
+
+@known_bug("unwrap")
+def test_numpy_removed_from_a_parenthesized_receiver(tmp_path):
+    (tmp_path / "paren.py").write_text(fuzzing.in_tape("loss = (w * 2.0).numpy()\n"))
+    result = run_cli("--fix", "--unsafe-fixes", "paren.py", cwd=tmp_path)
+    assert "internal error" not in result.stderr
+    assert (tmp_path / "paren.py").read_text().endswith("    loss = (w * 2.0)\n")
+
+
+@known_bug("fifo", raises=subprocess.TimeoutExpired)
+def test_a_fifo_in_a_folder_does_not_block_the_run(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")
+    (tmp_path / "plain.py").write_text(deep_module("np.log(w)"))
+    result = subprocess.run([sys.executable, "-m", "tflint_grad", "."], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=10, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert "plain.py:6:12: TFG001" in result.stdout
 
 
 # -- deep but legal nesting ------------------------------------------------------------------------
