@@ -18,6 +18,7 @@ import random
 import re
 import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterator
@@ -110,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--kinds", default=",".join(GENERATORS), help=f"comma-separated, of: {', '.join(GENERATORS)}")
     args = p.parse_args(argv)
+    warnings.simplefilter("ignore", SyntaxWarning)  # hypothesmith compiles what it generates
     rng = random.Random(args.seed)
     streams = {kind: GENERATORS[kind](rng) for kind in args.kinds.split(",")}
     tried: Counter[str] = Counter()
