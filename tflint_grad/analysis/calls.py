@@ -35,6 +35,7 @@ class Target:
 
 
 UNKNOWN = Target(Kind.PROPAGATE)
+IN_PROGRESS = Target(Kind.PROPAGATE, "<resolving>")
 
 
 class Resolver:
@@ -44,10 +45,24 @@ class Resolver:
         self._calls: dict[tuple[str, int], Target] = {}
 
     def call(self, module: ModuleSummary, scope: Scope, call: Call) -> Target:
+        """What ``call`` resolves to, computed once.
+
+        A resolution can depend on itself: in ``t = t.numpy()`` the receiver
+        ``t`` is bound to the call's own result, and finding the class ``t``
+        was made from means resolving that same call.  While a call is being
+        resolved it answers ``IN_PROGRESS`` (a value of unknown origin, made
+        by no project class), so such a cycle settles on its least answer
+        instead of recursing.
+        """
         key = (module.path, call.index)
         found = self._calls.get(key)
         if found is None:
-            found = self._calls[key] = self._resolve_call(module, scope, call)
+            self._calls[key] = IN_PROGRESS
+            try:
+                found = self._calls[key] = self._resolve_call(module, scope, call)
+            except BaseException:
+                del self._calls[key]
+                raise
         return found
 
     def _resolve_call(self, module: ModuleSummary, scope: Scope, call: Call) -> Target:

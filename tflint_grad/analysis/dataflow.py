@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
+from ..isolation import debugging, inject
 from ..summary.model import CALL, LAMBDA, NAME, Call, ModuleSummary, Scope, self_name
 from .apis import ROUND_TRIPS, Kind
 from .calls import Resolver, map_arguments, slot_argument
@@ -85,6 +86,7 @@ class Dataflow:
         self.output_entries: set[Key] = set()  # reached as an entry whose return is differentiated
         self.gradient_defined: set[Key] = set()  # custom-gradient bodies: their output never counts as cut
         self.evaluated: set[Key] = set()
+        self.failed: dict[Key, Exception] = {}  # scopes whose analysis raised: dropped, reported per file
         self.queue: list[Key] = []
         self.queued: set[Key] = set()
         # Scopes that can start differentiation; "inherit" APIs (tf.cond, map_fn ...)
@@ -107,7 +109,21 @@ class Dataflow:
         for key in self._differentiated_keys():
             self.enqueue(key)
         self._drain(self.evaluate_flow)
-        return [rt for key in self._differentiated_keys() for rt in self.round_trips(key)]
+        found: list[RawRoundTrip] = []
+        for key in self._differentiated_keys():
+            if key not in self.failed:
+                self._isolated(key, lambda: found.extend(list(self.round_trips(key))))
+        return found
+
+    def _isolated(self, key: Key, work: Callable[[], object]) -> None:
+        """Run one scope's step; if it raises, drop the scope (see ``failed``), keep the run."""
+        try:
+            inject("analyse", key[0])
+            work()
+        except Exception as error:  # noqa: BLE001 - one scope's bug must not take the run down
+            if debugging():
+                raise
+            self.failed[key] = error
 
     def require(self, key: Key, reader: Key) -> None:
         """``reader`` reads what evaluating ``key`` yields: evaluate it on demand, re-read on change."""
@@ -116,7 +132,7 @@ class Dataflow:
             self.enqueue(key)
 
     def enqueue(self, key: Key) -> None:
-        if key not in self.queued:
+        if key not in self.queued and key not in self.failed:
             self.queued.add(key)
             self.queue.append(key)
 
@@ -124,7 +140,7 @@ class Dataflow:
         while self.queue:
             key = self.queue.pop()
             self.queued.discard(key)
-            step(key)
+            self._isolated(key, lambda: step(key))
 
     def _differentiated_keys(self) -> list[Key]:
         keys = set(self.reached)
@@ -139,19 +155,22 @@ class Dataflow:
     # -- entry points that are not calls ---------------------------------------
     def _seed_classes_and_decorators(self) -> None:
         for module in self.project.summaries:
-            for info in module.classes.values():
-                family = self.family((module.path, info.id))
-                for entry in CLASS_METHODS:
-                    method = info.methods.get(entry.method)
-                    if family == entry.family and method is not None:
-                        scope = module.scopes[method]
-                        params = self._tensor_params(scope, 1, entry.tensor_params)
-                        reason = Reason("class", module.path, info.index, f"{info.name}.{entry.method}", info.name)
-                        self.reach((module.path, method), reason, params, entry.output)
-            for scope in module.scopes.values():
-                for decorator in scope.decorators:
-                    if self.resolver.qualified_name(module, scope, decorator) in GRADIENT_DEFINING:
-                        self._seed_gradient_defining(module, scope, Reason("decorator", module.path, scope.index, scope.name, decorator))
+            self._isolated((module.path, "<seeding>"), lambda: self._seed_module(module))
+
+    def _seed_module(self, module: ModuleSummary) -> None:
+        for info in module.classes.values():
+            family = self.family((module.path, info.id))
+            for entry in CLASS_METHODS:
+                method = info.methods.get(entry.method)
+                if family == entry.family and method is not None:
+                    scope = module.scopes[method]
+                    params = self._tensor_params(scope, 1, entry.tensor_params)
+                    reason = Reason("class", module.path, info.index, f"{info.name}.{entry.method}", info.name)
+                    self.reach((module.path, method), reason, params, entry.output)
+        for scope in module.scopes.values():
+            for decorator in scope.decorators:
+                if self.resolver.qualified_name(module, scope, decorator) in GRADIENT_DEFINING:
+                    self._seed_gradient_defining(module, scope, Reason("decorator", module.path, scope.index, scope.name, decorator))
 
     def _seed_gradient_defining(self, module: ModuleSummary, scope: Scope, reason: Reason) -> None:
         """A tf.custom_gradient body and the functions inside it (its grad fn) are

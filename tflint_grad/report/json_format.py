@@ -29,6 +29,9 @@ could not be analysed.  Every entry has the same keys:
 ``related``
     ``[{"filename", "location", "end_location", "message"}]``: where the code
     is differentiated (the tape, the ``tfp.vi`` call ...).  Empty for errors.
+``internal``
+    ``true`` for an error that is a bug in tflint-grad (the file's analysis
+    raised; the run exits 2), ``false`` for everything else.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import json
 
 from ..findings import FileError, Finding, Fix, Position, Span
 from ..rules import RULES_BY_CODE
+from .locations import shown_path
 
 
 def location(position: Position) -> dict:
@@ -73,14 +77,15 @@ def finding_entry(finding: Finding, sources) -> dict:
         "name": RULES_BY_CODE[finding.code].name,
         "severity": finding.severity.value,
         "message": finding.message,
-        "filename": finding.path,
+        "filename": shown_path(finding.path, sources),
         **_span(finding.span),
         "cell": cell(finding.path, finding.span.start, sources),
         "fix": _fix(finding.fix),
         "related": [
-            {"filename": related.path, **_span(related.span), "message": related.message}
+            {"filename": shown_path(related.path, sources), **_span(related.span), "message": related.message}
             for related in finding.related
         ],
+        "internal": False,
     }
 
 
@@ -98,6 +103,7 @@ def error_entry(error: FileError, sources) -> dict:
         "cell": cell(error.path, error.position, sources) if error.position else None,
         "fix": None,
         "related": [],
+        "internal": error.internal,
     }
 
 

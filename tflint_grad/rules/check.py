@@ -8,16 +8,19 @@ and ``# noqa`` are honoured, and the fix (if any) is attached.
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import tokenize
 from typing import Callable
 
 import libcst as cst
 
 from ..analysis.dataflow import RawRoundTrip, Reason
-from ..findings import Finding, Position, Related
+from ..findings import FileError, Finding, Position, Related
 from ..fixes.apply import LINE_BREAK
 from ..fixes.autofix import fix_for, suggestion
+from ..isolation import isolated
 from ..parse.located import Located
 from ..summary.model import CALL, NAME
 from . import RULES_BY_CODE, RoundTrip, is_selected, rule_for
@@ -34,39 +37,83 @@ def suppressed(line: str, code: str) -> bool:
     return False
 
 
+OUR_CODE = re.compile(r"TFG\w*", re.IGNORECASE)
+
+
+def noqa_errors(path: str, text: str) -> list[FileError]:
+    """``# noqa: TFG...`` codes that name no rule: a typo there would leave the
+    finding unsuppressed while the author believes it is handled.  Codes of
+    other tools (``E501``) are theirs and are left alone."""
+    errors = []
+    for (number, column), comment in _comments(text) if "noqa" in text.lower() else ():
+        for match in NOQA.finditer(comment):
+            for code in OUR_CODE.finditer(match.group("codes") or ""):
+                if code.group().upper() not in RULES_BY_CODE:
+                    errors.append(FileError(
+                        path, f"unknown rule selector {code.group()!r} in # noqa; a # noqa takes full codes: "
+                        f"{', '.join(RULES_BY_CODE)}", Position(number, column + match.start("codes") + code.start()),
+                        usage=True,
+                    ))
+    return errors
+
+
+def _comments(text: str) -> list[tuple[tuple[int, int], str]]:
+    """The comments of a file with their (line, column): ``# noqa`` inside a string is text, not a directive."""
+    try:
+        return [(token.start, token.string) for token in tokenize.generate_tokens(io.StringIO(text).readline)
+                if token.type == tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError):  # the parser reports the file's syntax error
+        return []
+
+
 def to_findings(
     events: list[RawRoundTrip],
     locate: Callable[[str], Located],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
-) -> list[Finding]:
-    findings = []
+) -> tuple[list[Finding], list[FileError]]:
+    """The findings, and the files whose events could not be located or worded
+    (an internal error: that file's findings are dropped, the others kept)."""
+    findings: list[Finding] = []
+    failed: dict[str, FileError] = {}
     for raw in events:
-        located = locate(raw.path)
-        node = located.nodes[raw.call_index]
-        event = RoundTrip(
-            path=raw.path,
-            span=located.span(node),
-            kind=raw.kind,
-            api=_api(raw, node, located),
-            qualified=raw.qualified,
-            value=_value(raw, located),
-            on_output_path=raw.on_output_path,
-            context=_context(raw, locate),
-            related=_related(raw.reason, locate),
-            replacement=suggestion(raw, located),
-        )
-        rule = rule_for(event)
-        if not is_selected(rule.code, select, ignore):
+        if raw.path in failed:
             continue
-        line = LINE_BREAK.split(located.source.text)[event.span.start.line - 1]
-        if suppressed(line, rule.code):
-            continue
-        findings.append(Finding(
-            raw.path, event.span, rule.code, rule.message(event), rule.severity,
-            fix_for(raw, node, located), event.related,
-        ))
-    return findings
+        result = isolated("locate", raw.path, lambda: _finding(raw, locate, select, ignore))
+        if isinstance(result, FileError):
+            failed[raw.path] = result
+            findings = [f for f in findings if f.path != raw.path]
+        elif result is not None:
+            findings.append(result)
+    return findings, list(failed.values())
+
+
+def _finding(raw: RawRoundTrip, locate: Callable[[str], Located], select, ignore) -> Finding | None:
+    """The finding one event makes, or None when it is not selected or is suppressed."""
+    located = locate(raw.path)
+    node = located.nodes[raw.call_index]
+    event = RoundTrip(
+        path=raw.path,
+        span=located.span(node),
+        kind=raw.kind,
+        api=_api(raw, node, located),
+        qualified=raw.qualified,
+        value=_value(raw, located),
+        on_output_path=raw.on_output_path,
+        context=_context(raw, locate),
+        related=_related(raw.reason, locate),
+        replacement=suggestion(raw, located),
+    )
+    rule = rule_for(event)
+    if not is_selected(rule.code, select, ignore):
+        return None
+    line = LINE_BREAK.split(located.source.text)[event.span.start.line - 1]
+    if suppressed(line, rule.code):
+        return None
+    return Finding(
+        raw.path, event.span, rule.code, rule.message(event), rule.severity,
+        fix_for(raw, node, located), event.related,
+    )
 
 
 def _api(raw: RawRoundTrip, node: cst.Call, located: Located) -> str:
@@ -134,4 +181,4 @@ def _related(reason: Reason, locate: Callable[[str], Located]) -> tuple[Related,
     return (Related(reason.path, span, f"differentiated here: {_origin(reason, _line(located, span.start))}"),)
 
 
-__all__ = ["to_findings", "suppressed", "RULES_BY_CODE"]
+__all__ = ["to_findings", "suppressed", "noqa_errors", "RULES_BY_CODE"]

@@ -422,7 +422,8 @@ class SummaryBuilder:
         receiver = self.expr(func.value if isinstance(func, cst.Attribute) else func)
         args = tuple(self._argument(a) for a in node.args)
         self.scope.calls.append(Call(index, callee, receiver, args, self.regions, attr))
-        if attr in MUTATING_METHODS and isinstance(func.value, cst.Name):  # terms.append(x) changes terms
+        if attr in MUTATING_METHODS and isinstance(func.value, cst.Name) and func.value.value not in self.imports:
+            # terms.append(x) changes terms; np.append(...) is a function of the module np, not a mutation
             self.bind(func.value, merge(*(a.deps for a in args)) if args else ())
         return ((CALL, index),)
 

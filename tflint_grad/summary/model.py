@@ -23,6 +23,10 @@ Deps = tuple  # tuple[Atom, ...], ordered as written, without repeats
 
 NAME, CALL, SELF_ATTR, LAMBDA = "n", "c", "s", "l"
 
+# Bump when the shape or the meaning of a summary changes: cached summaries of
+# another version are never read (see ``tflint_grad/cache.py``).
+SUMMARY_VERSION = 2  # 2: syntax errors at Python's own position
+
 
 def merge(*groups: Deps) -> Deps:
     """Union of dependency tuples, keeping first-seen order."""
