@@ -20,6 +20,7 @@ import errno
 import fnmatch
 import itertools
 import os
+import stat
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
@@ -97,11 +98,13 @@ def _first_of_each(items: list[T], path_of: Callable[[T], str]) -> list[T]:
 def unusable(path: str) -> str | None:
     """Why the path cannot be checked (it cannot be stat()ed), or None."""
     try:
-        os.stat(path)
+        status = os.stat(path)
     except OSError as error:
         if error.errno == errno.ENOENT and os.path.islink(path):
             return f"dangling symlink (to {os.readlink(path)!r}, which does not exist)"
         return UNUSABLE.get(error.errno, f"cannot read: {error.strerror or error}")
+    if not (stat.S_ISREG(status.st_mode) or stat.S_ISDIR(status.st_mode)):
+        return "not a regular file (a FIFO, socket or device): reading it could wait forever"
     return None
 
 
@@ -121,7 +124,7 @@ def _walk(root: str, exclude: tuple[str, ...], errors: list[FileError], anchor: 
             path = os.path.join(folder, name)
             if not name.endswith(SUFFIXES) or is_excluded(path, exclude, anchor):
                 continue
-            problem = unusable(path) if os.path.islink(path) else None
+            problem = unusable(path)
             if problem:
                 errors.append(FileError(path, problem))
             else:
