@@ -62,7 +62,7 @@ def main() -> None:
     summaries = session.summaries()
     dataflow = Dataflow(Project(summaries))
     events = dataflow.run()
-    regions = sum(len(s.regions) for m in summaries for s in m.scopes.values())
+    regions = sum(len(tapes.tape_blocks) for tapes in dataflow.tapes.values())
     print(f"parsed (prefilter + imports): {len(summaries)} of {len(sources)} files")
     print(f"scopes evaluated: {len(dataflow.evaluated)}, differentiated functions: {len(dataflow.reached)}, "
           f"tape blocks: {regions}, round-trips: {len(events)}, findings: {len(report.findings)}, "

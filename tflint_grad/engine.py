@@ -16,15 +16,16 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .analysis.dataflow import Dataflow, RawRoundTrip
+from .analysis.dataflow import RawRoundTrip
+from .analysis.facts import analyse
 from .analysis.project import Project, absolute_import, module_name
 from .config import Config
 from .findings import FileError, Finding
-from .parse.located import Located
 from .parse.source import SourceFile, parse
 from .rules.check import to_findings
-from .summary.builder import build_summary
-from .summary.model import ModuleSummary
+from .ir.build import build_ir
+from .ir.located import Located
+from .ir.model import ModuleIR
 
 ROOT_MARKERS = re.compile(r"tensorflow|keras|GradientTape")
 PARALLEL_MIN_FILES = 48  # below this, starting worker processes costs more than it saves
@@ -49,7 +50,7 @@ class Session:
         self.events: list[RawRoundTrip] = []  # the analysis's round-trips, before rules select and word them
         self._located: dict[str, Located] = {}
 
-    def summaries(self) -> list[ModuleSummary]:
+    def summaries(self) -> list[ModuleIR]:
         by_module: dict[str, list[str]] = {}
         for path in self.sources:
             if path != "-":
@@ -59,7 +60,7 @@ class Session:
             roots = "|".join(re.escape(api.qualified.split(".")[0]) for api in self.config.entry_points)
             markers = re.compile(f"{ROOT_MARKERS.pattern}|{roots}")
         batch = [path for path, source in self.sources.items() if markers.search(source.text)]
-        summaries: dict[str, ModuleSummary] = {}
+        summaries: dict[str, ModuleIR] = {}
         while batch:
             for path, result in zip(batch, self._summarise(batch)):
                 if isinstance(result, FileError):
@@ -77,7 +78,7 @@ class Session:
             batch = sorted(imported - self.parsed) or self._importers_of(summaries)
         return list(summaries.values())
 
-    def _importers_of(self, summaries: dict[str, ModuleSummary]) -> list[str]:
+    def _importers_of(self, summaries: dict[str, ModuleIR]) -> list[str]:
         """Unparsed files that import an analysed module: a subclass of a project
         Keras layer, or a caller of a helper, can be differentiated code too."""
         analysed = {module_name(path) for path in summaries}
@@ -87,7 +88,7 @@ class Session:
             and not analysed.isdisjoint(_imported_names(source.text, module_name(path), path.endswith("__init__.py")))
         )
 
-    def _summarise(self, paths: list[str]) -> list[ModuleSummary | FileError]:
+    def _summarise(self, paths: list[str]) -> list[ModuleIR | FileError]:
         """Parse and summarise, in worker processes when there is enough work."""
         sources = [self.sources[p] for p in paths]
         jobs = min(self.jobs, len(paths) // PARALLEL_MIN_FILES)
@@ -104,8 +105,9 @@ class Session:
 
     def run(self) -> Report:
         summaries = self.summaries()
-        self.events = Dataflow(Project(summaries), self.config.entry_points).run()  # kept for the verifier
-        findings = to_findings(self.events, self.locate, self.config.select, self.config.ignore)
+        self.facts = analyse(Project(summaries), self.config.entry_points)
+        self.events = list(self.facts.round_trips)  # kept for the verifier
+        findings = to_findings(self.facts, self.locate, self.config.select, self.config.ignore)
         findings.sort(key=lambda f: f.sort_key)
         return Report(tuple(findings), tuple(sorted(self.errors, key=lambda e: e.path)), len(self.sources))
 
@@ -125,9 +127,9 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-def summarise(source: SourceFile) -> ModuleSummary | FileError:
+def summarise(source: SourceFile) -> ModuleIR | FileError:
     parsed = parse(source)
-    return parsed if isinstance(parsed, FileError) else build_summary(parsed, source.path)[0]
+    return parsed if isinstance(parsed, FileError) else build_ir(parsed, source.path)[0]
 
 
 IMPORTS = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w \t,.*]+)|import[ \t]+([\w \t,.]+))", re.M)

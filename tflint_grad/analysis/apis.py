@@ -23,16 +23,6 @@ class Kind(Enum):
 
 ROUND_TRIPS = {Kind.HOST_NUMERIC: "numpy-call", Kind.HOST_PREDICATE: "numpy-call", Kind.CONVERSION: "conversion"}
 
-# Attributes whose value is static metadata, never a tensor (``x.shape[0]``).
-STATIC_ATTRIBUTES = frozenset({
-    "shape", "dtype", "ndim", "name", "device", "graph", "rank", "size", "itemsize", "nbytes",
-    "batch_shape", "event_shape", "reparameterization_type", "trainable", "is_scalar",
-    "base_dtype", "real_dtype", "as_numpy_dtype",
-})
-
-# Methods that put their arguments into the container they are called on.
-MUTATING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "setdefault"})
-
 # Methods called on a value, by name.
 METHODS = {
     "numpy": Kind.CONVERSION,

@@ -22,14 +22,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
-from ..summary.model import CALL, LAMBDA, NAME, Call, ModuleSummary, Scope, self_name
+from ..ir.model import PARAM, Call, Free, LambdaRef, Local, ModuleIR, Result, Scope, self_name
 from .apis import ROUND_TRIPS, Kind
 from .calls import Resolver, map_arguments, slot_argument
 from .entry_points import (
-    CALLABLE_APIS, CLASS_METHODS, GRADIENT_DEFINING, KERAS_TENSOR_ATTRIBUTES,
-    TAPE_TARGET_METHODS, CallableApi, class_family,
+    CALLABLE_APIS, CLASS_METHODS, GRADIENT_DEFINING, KERAS_TENSOR_ATTRIBUTES, CallableApi, class_family,
 )
 from .project import Definition, Project
+from .tapes import ModuleTapes, TapeFinder
 
 SOURCE = "<source>"
 EMPTY: frozenset = frozenset()
@@ -60,18 +60,25 @@ class RawRoundTrip:
     kind: str
     qualified: str
     callee: str | None
-    value: tuple  # the tensor atom it is applied to
+    value: tuple  # the tensor it is applied to: ("name", x), ("call", index) or ("self", attr)
     on_output_path: bool
     reason: Reason
     function: str  # the scope it is in
     in_tape: bool  # written directly inside a tf.GradientTape block
+    block: int = -1  # then: the innermost recording block (position in Scope.blocks)
 
 
 class Dataflow:
     def __init__(self, project: Project, extra_apis: tuple[CallableApi, ...] = ()) -> None:
         self.project = project
         self.resolver = Resolver(project, CALLABLE_APIS + extra_apis)
-        self.modules: dict[str, ModuleSummary] = {s.path: s for s in project.summaries}
+        self.modules: dict[str, ModuleIR] = {s.path: s for s in project.summaries}
+        self.tapes: dict[str, ModuleTapes] = {
+            path: TapeFinder(self.resolver, module).find() for path, module in self.modules.items()
+        }
+        self.tape_scopes: set[Key] = {
+            (path, scope_id) for path, tapes in self.tapes.items() for scope_id, _ in tapes.tape_blocks
+        }
         self.origins: dict[Key, Callable[[tuple], frozenset]] = {}  # per scope: atom -> its origin set
         self.tainted_params: dict[Key, set[str]] = defaultdict(set)
         self.reached: dict[Key, Reason] = {}
@@ -95,7 +102,7 @@ class Dataflow:
                 key = (module.path, scope.id)
                 if scope.parent is not None:
                     self.children[(module.path, scope.parent)].append(key)
-                if scope.regions or any(_last_name(c) in entry_names for c in scope.calls):
+                if key in self.tape_scopes or any(_last_name(c) in entry_names for c in scope.calls):
                     self.enqueue(key)
 
     # -- driving -------------------------------------------------------------
@@ -104,10 +111,10 @@ class Dataflow:
         self._drain(self.evaluate)
         self.relevant = set(self.output_entries)
         self.flows: dict[Key, set[int]] = {}
-        for key in self._differentiated_keys():
+        for key in self.differentiated_keys():
             self.enqueue(key)
         self._drain(self.evaluate_flow)
-        return [rt for key in self._differentiated_keys() for rt in self.round_trips(key)]
+        return [rt for key in self.differentiated_keys() for rt in self.round_trips(key)]
 
     def require(self, key: Key, reader: Key) -> None:
         """``reader`` reads what evaluating ``key`` yields: evaluate it on demand, re-read on change."""
@@ -126,15 +133,16 @@ class Dataflow:
             self.queued.discard(key)
             step(key)
 
-    def _differentiated_keys(self) -> list[Key]:
-        keys = set(self.reached)
-        for module in self.project.summaries:
-            keys.update((module.path, s.id) for s in module.scopes.values() if s.regions)
-        return sorted(keys)
+    def differentiated_keys(self) -> list[Key]:
+        return sorted(set(self.reached) | self.tape_scopes)
 
-    def scope_of(self, key: Key) -> tuple[ModuleSummary, Scope]:
+    def scope_of(self, key: Key) -> tuple[ModuleIR, Scope]:
         module = self.modules[key[0]]
         return module, module.scopes[key[1]]
+
+    def recording(self, key: Key, scope: Scope, call: Call) -> tuple[int, ...]:
+        """The tape blocks of its scope that record a call (innermost last)."""
+        return self.tapes[key[0]].recording(scope, call) if call.blocks else ()
 
     # -- entry points that are not calls ---------------------------------------
     def _seed_classes_and_decorators(self) -> None:
@@ -153,7 +161,7 @@ class Dataflow:
                     if self.resolver.qualified_name(module, scope, decorator) in GRADIENT_DEFINING:
                         self._seed_gradient_defining(module, scope, Reason("decorator", module.path, scope.index, scope.name, decorator))
 
-    def _seed_gradient_defining(self, module: ModuleSummary, scope: Scope, reason: Reason) -> None:
+    def _seed_gradient_defining(self, module: ModuleIR, scope: Scope, reason: Reason) -> None:
         """A tf.custom_gradient body and the functions inside it (its grad fn) are
         differentiated, but their results never count as cut: the user defines the gradient."""
         key = (module.path, scope.id)
@@ -204,7 +212,9 @@ class Dataflow:
         self.origins[key] = origin
         returns = self._union(origin, scope.returns)
         self.returns[key] = (frozenset(o for o in returns if o != SOURCE), SOURCE in returns)
-        tainted_names = frozenset(a for a, o in origins.items() if a[0] == NAME and self.is_tainted(key, o))
+        tainted_names = frozenset(
+            scope.definitions[a.index].name for a, o in origins.items()
+            if type(a) is Local and self.is_tainted(key, o))
         self._update_class_attributes(key, module, scope, origin)
         signature = (self.returns[key], tainted_names, tuple(sorted(self.class_attributes.get((key[0], scope.class_id), {}).items())))
         if self.signatures.get(key) != signature:
@@ -216,43 +226,45 @@ class Dataflow:
     def is_tainted(self, key: Key, origin: frozenset) -> bool:
         return SOURCE in origin or bool(origin & self.tainted_params[key])
 
-    def _local_origins(self, key: Key, module: ModuleSummary, scope: Scope):
-        """Origins of every name and call of a scope, by a local worklist."""
-        params = {p.name for p in scope.params}
+    def _local_origins(self, key: Key, module: ModuleIR, scope: Scope):
+        """Origins of every definition and call of a scope, by a local worklist."""
         keras_self = self_name(scope) if scope.class_id and self.family((key[0], scope.class_id)) else None
-        items: dict[tuple, tuple] = {(NAME, name): deps for name, deps in scope.bindings.items()}
-        calls = {(CALL, call.index): call for call in scope.calls}
-        readers: dict[tuple, list[tuple]] = defaultdict(list)
+        definitions = scope.definitions
+        items: dict[object, tuple] = {Local(i): d.deps for i, d in enumerate(definitions)}
+        calls = {Result(call.index): call for call in scope.calls}
+        readers: dict[object, list] = defaultdict(list)
         for item, deps in items.items():
-            for atom in deps:
+            for atom in self._expand(scope, deps):
                 readers[atom].append(item)
         for item, call in calls.items():
-            for atom in self._call_inputs(call):
+            for atom in self._expand(scope, self._call_inputs(call)):
                 readers[atom].append(item)
-        origins: dict[tuple, frozenset] = {}
+        origins: dict[object, frozenset] = {}
 
-        def origin(atom: tuple) -> frozenset:
-            kind, value = atom
-            if kind == NAME:
-                found = origins.get(atom, EMPTY)
-                if value in params:
-                    found = found | {value} | ({SOURCE} if value == keras_self else EMPTY)
-                elif atom not in items:
-                    found = self._outer_origin(key, module, scope, value)
-                return found
-            if kind == CALL:
+        def origin(atom) -> frozenset:
+            kind = type(atom)
+            if kind is Local:
+                definition = definitions[atom.index]
+                if definition.kind == PARAM:
+                    return frozenset({definition.name}) | ({SOURCE} if definition.name == keras_self else EMPTY)
                 return origins.get(atom, EMPTY)
-            if kind == LAMBDA:
+            if kind is Result:
+                return origins.get(atom, EMPTY)
+            if kind is Free:
+                if atom.name in scope.names:  # read where the walk could not order it: any definition
+                    return self._union(origin, scope.all_definitions(atom.name))
+                return self._outer_origin(key, module, scope, atom.name)
+            if kind is LambdaRef:
                 return EMPTY
-            return self._self_attribute_origin(key, module, scope, value)
+            return self._self_attribute_origin(key, module, scope, atom.attr)
 
         work = list(items) + list(calls)
         pending = set(work)
         while work:
             item = work.pop()
             pending.discard(item)
-            if item[0] == NAME:
-                new = frozenset().union(*(origin(a) for a in items[item])) if items[item] else EMPTY
+            if type(item) is Local:
+                new = self._union(origin, items[item])
             else:
                 new = self._call_origin(key, module, scope, calls[item], origin)
             if new != origins.get(item, EMPTY):
@@ -261,15 +273,27 @@ class Dataflow:
                     if reader not in pending:
                         pending.add(reader)
                         work.append(reader)
-        for name in params:
-            origins[(NAME, name)] = origin((NAME, name))
+        for index, definition in enumerate(definitions):
+            if definition.kind == PARAM:
+                origins[Local(index)] = origin(Local(index))
         return origins, origin
+
+    @staticmethod
+    def _expand(scope: Scope, deps) -> list:
+        """Atoms as the worklist tracks them: a free read of a local name is all its definitions."""
+        out = []
+        for atom in deps:
+            if type(atom) is Free and atom.name in scope.names:
+                out.extend(scope.all_definitions(atom.name))
+            else:
+                out.append(atom)
+        return out
 
     @staticmethod
     def _call_inputs(call: Call) -> list[tuple]:
         return [*call.receiver, *(atom for arg in call.args for atom in arg.deps)]
 
-    def _call_origin(self, key: Key, module: ModuleSummary, scope: Scope, call: Call, origin) -> frozenset:
+    def _call_origin(self, key: Key, module: ModuleIR, scope: Scope, call: Call, origin) -> frozenset:
         target = self.resolver.call(module, scope, call)
         if target.definition is not None:
             definition = target.definition
@@ -289,7 +313,7 @@ class Dataflow:
             return frozenset({SOURCE})
         if target.kind in NO_FLOW:
             return EMPTY
-        if target.kind in (Kind.HOST_NUMERIC, Kind.CONVERSION) and not (call.regions or key in self.reached):
+        if target.kind in (Kind.HOST_NUMERIC, Kind.CONVERSION) and not (key in self.reached or self.recording(key, scope, call)):
             return EMPTY  # data made on the host outside differentiated code is just data
         return self._union(origin, self._call_inputs(call))
 
@@ -297,7 +321,7 @@ class Dataflow:
     def _union(origin, deps) -> frozenset:
         return frozenset().union(*(origin(a) for a in deps)) if deps else EMPTY
 
-    def _outer_origin(self, key: Key, module: ModuleSummary, scope: Scope, name: str) -> frozenset:
+    def _outer_origin(self, key: Key, module: ModuleIR, scope: Scope, name: str) -> frozenset:
         """A free variable: tainted if the enclosing scope that binds it says so."""
         if scope.parent is None:
             return EMPTY
@@ -307,13 +331,13 @@ class Dataflow:
         outer = (module.path, binding.scope_id)
         self.require(outer, key)
         origin = self.origins.get(outer)
-        return frozenset({SOURCE}) if origin and self.is_tainted(outer, origin((NAME, name))) else EMPTY
+        return frozenset({SOURCE}) if origin and self.is_tainted(outer, origin(Free(name))) else EMPTY
 
-    def _self_attribute_origin(self, key: Key, module: ModuleSummary, scope: Scope, attr: str) -> frozenset:
+    def _self_attribute_origin(self, key: Key, module: ModuleIR, scope: Scope, attr: str) -> frozenset:
         if scope.class_id is None:
             return EMPTY
         class_key = (module.path, scope.class_id)
-        for klass in self._class_chain(Definition(module, scope.class_id, True)):
+        for klass in self.project.class_chain(Definition(module, scope.class_id, True)):
             for method in klass.klass.methods.values():
                 self.require((klass.module.path, method), key)
             assigned = self.class_attributes.get((klass.module.path, klass.id), {})
@@ -323,16 +347,7 @@ class Dataflow:
             return frozenset({SOURCE})
         return EMPTY
 
-    def _class_chain(self, definition: Definition, depth: int = 0) -> list[Definition]:
-        """A project class and its project bases, nearest first (``self.w`` set in a base's ``build``)."""
-        chain = [definition]
-        if depth < 10:
-            for base in self.project.class_bases(definition):
-                if isinstance(base, Definition):
-                    chain += self._class_chain(base, depth + 1)
-        return chain
-
-    def _update_class_attributes(self, key: Key, module: ModuleSummary, scope: Scope, origin) -> None:
+    def _update_class_attributes(self, key: Key, module: ModuleIR, scope: Scope, origin) -> None:
         if scope.class_id is None or not scope.self_attrs:
             return
         table = self.class_attributes[(module.path, scope.class_id)]
@@ -340,11 +355,11 @@ class Dataflow:
             tainted = any(self.is_tainted(key, origin(a)) for a in deps)
             table[attr] = table.get(attr, False) or tainted
 
-    def _propagate_reach(self, key: Key, module: ModuleSummary, scope: Scope, origin) -> None:
+    def _propagate_reach(self, key: Key, module: ModuleIR, scope: Scope, origin) -> None:
         whole = key in self.reached
         for call in scope.calls:
             target = self.resolver.call(module, scope, call)
-            differentiated = whole or bool(call.regions)
+            differentiated = whole or bool(self.recording(key, scope, call))
             if target.api is not None and (differentiated or not target.api.inherit):
                 self._reach_callables(key, module, scope, call, target.api, differentiated)
             definition = target.definition
@@ -357,13 +372,14 @@ class Dataflow:
                 self.reach((definition.module.path, definition.id), self._via(key, scope, call), params)
 
     def _via(self, key: Key, scope: Scope, call: Call) -> Reason:
-        if call.regions and key not in self.reached:
-            return tape_reason(key, scope, call)
+        recording = self.recording(key, scope, call)
+        if recording and key not in self.reached:
+            return tape_reason(key, scope, recording)
         reason = self.reached[key]
         name = display_name(scope)
         return Reason(reason.kind, reason.path, reason.index, reason.function, reason.api, reason.slot, reason.via + (name,))
 
-    def _reach_callables(self, key: Key, module: ModuleSummary, scope: Scope, call: Call, api: CallableApi, differentiated: bool) -> None:
+    def _reach_callables(self, key: Key, module: ModuleIR, scope: Scope, call: Call, api: CallableApi, differentiated: bool) -> None:
         for slot in api.slots:
             arg = slot_argument(call, slot.position, slot.keyword)
             if arg is None or arg.ref is None:
@@ -384,15 +400,15 @@ class Dataflow:
     def evaluate_flow(self, key: Key) -> None:
         module, scope = self.scope_of(key)
         calls = {call.index: call for call in scope.calls}
-        outputs: list[tuple] = list(scope.returns) if key in self.relevant else []
+        outputs: list = list(scope.returns) if key in self.relevant else []
         everything_in: set[int] = set()
-        for position, region in enumerate(scope.regions):
-            targets = self._tape_targets(scope, region.tape_name)
-            if targets is None:
+        for position, tape in self.tapes[key[0]].blocks_in(scope):
+            asked = [g for g in tape.gradients if g.scope == scope.id]
+            if not asked:  # the gradient is taken elsewhere: all of the block may be the target
                 everything_in.add(position)
-            else:
-                outputs += targets
-        seen: set[tuple] = set()
+            for gradient in asked:
+                outputs += gradient.targets
+        seen: set = set()
         stack = list(outputs)
         whole = key in self.reached
         while stack:
@@ -400,20 +416,25 @@ class Dataflow:
             if atom in seen:
                 continue
             seen.add(atom)
-            if atom[0] == NAME:
-                stack.extend(scope.bindings.get(atom[1], ()))
-            elif atom[0] == CALL and atom[1] in calls:
-                stack.extend(self._flow_inputs(key, module, scope, calls[atom[1]], whole))
-        flows = {value for kind, value in seen if kind == CALL}
-        flows |= {c.index for c in scope.calls if set(c.regions) & everything_in}
+            kind = type(atom)
+            if kind is Local:
+                stack.extend(scope.definitions[atom.index].deps)
+            elif kind is Free and atom.name in scope.names:
+                stack.extend(scope.all_definitions(atom.name))
+            elif kind is Result and atom.index in calls:
+                stack.extend(self._flow_inputs(key, module, scope, calls[atom.index], whole))
+        flows = {atom.index for atom in seen if type(atom) is Result}
+        if everything_in:
+            flows |= {c.index for c in scope.calls if set(self.recording(key, scope, c)) & everything_in}
         self.flows[key] = flows
 
-    def _flow_inputs(self, key: Key, module: ModuleSummary, scope: Scope, call: Call, whole: bool) -> list[tuple]:
+    def _flow_inputs(self, key: Key, module: ModuleIR, scope: Scope, call: Call, whole: bool) -> list:
         target = self.resolver.call(module, scope, call)
         definition = target.definition
         if definition is not None and not definition.is_class:
             callee_key = (definition.module.path, definition.id)
-            if (whole or call.regions) and callee_key in self.reached and callee_key not in self.relevant | self.gradient_defined:
+            differentiated = whole or self.recording(key, scope, call)
+            if differentiated and callee_key in self.reached and callee_key not in self.relevant | self.gradient_defined:
                 self.relevant.add(callee_key)
                 self.enqueue(callee_key)
             params = self.returns.get(callee_key, (EMPTY, False))[0]
@@ -422,22 +443,14 @@ class Dataflow:
             return []
         return self._call_inputs(call)
 
-    @staticmethod
-    def _tape_targets(scope: Scope, tape: str | None) -> list[tuple] | None:
-        if tape is None:
-            return None
-        names = {f"{tape}.{method}" for method in TAPE_TARGET_METHODS}
-        targets = [slot_argument(c, 0, "target") for c in scope.calls if c.callee in names]
-        found = [atom for arg in targets if arg is not None for atom in arg.deps]
-        return found if targets else None
-
     # -- the result ----------------------------------------------------------------
     def round_trips(self, key: Key):
         module, scope = self.scope_of(key)
         whole = key in self.reached
         origin = self.origins[key]
         for call in scope.calls:
-            if not (whole or call.regions):
+            recording = self.recording(key, scope, call)
+            if not (whole or recording):
                 continue
             target = self.resolver.call(module, scope, call)
             kind = ROUND_TRIPS.get(target.kind) if target.definition is None else None
@@ -449,13 +462,10 @@ class Dataflow:
             if value is None:
                 continue
             on_path = call.index in self.flows.get(key, ()) and target.kind != Kind.HOST_PREDICATE
-            if call.regions:
-                reason = tape_reason(key, scope, call)
-            else:
-                reason = self.reached[key]
+            reason = tape_reason(key, scope, recording) if recording else self.reached[key]
             yield RawRoundTrip(
-                key[0], call.index, kind, target.qualified, call.callee, value, on_path, reason,
-                display_name(scope), bool(call.regions),
+                key[0], call.index, kind, target.qualified, call.callee, value_name(scope, value), on_path, reason,
+                display_name(scope), bool(recording), recording[-1] if recording else -1,
             )
 
 
@@ -467,6 +477,17 @@ def display_name(scope: Scope) -> str:
     return scope.name if scope.kind != "lambda" else "a lambda"
 
 
-def tape_reason(key: Key, scope: Scope, call: Call) -> Reason:
+def value_name(scope: Scope, atom) -> tuple[str, object]:
+    """The tensor a round-trip is applied to: ("name", x), ("call", index) or ("self", attr)."""
+    if type(atom) is Local:
+        return ("name", scope.definitions[atom.index].name)
+    if type(atom) is Free:
+        return ("name", atom.name)
+    if type(atom) is Result:
+        return ("call", atom.index)
+    return ("self", atom.attr)
+
+
+def tape_reason(key: Key, scope: Scope, recording: tuple[int, ...]) -> Reason:
     """The innermost tf.GradientTape block around a call."""
-    return Reason("tape", key[0], scope.regions[call.regions[-1]].index)
+    return Reason("tape", key[0], scope.blocks[recording[-1]].statement)

@@ -9,7 +9,7 @@ Three kinds of entry, all data:
 * ``CLASS_METHODS``: methods of Keras Layer/Model/Loss subclasses.
 * ``DECORATORS``: ``@tf.custom_gradient``.
 
-``tf.GradientTape`` blocks are found by the summary builder.  Users add their
+``tf.GradientTape`` blocks are found by ``tapes.py``.  Users add their
 own callable APIs in ``[tool.tflint-grad] entry-points`` (see ``config.py``).
 """
 
@@ -121,9 +121,6 @@ KERAS_TENSOR_ATTRIBUTES = frozenset({
 # Decorators whose function (and the grad fn nested in it) is differentiated
 # but defines its own gradient, so a round-trip there never cuts it.
 GRADIENT_DEFINING = frozenset({"tensorflow.custom_gradient"})
-
-# tape.<method>(target, ...) calls whose first argument is differentiated.
-TAPE_TARGET_METHODS = ("gradient", "jacobian", "batch_jacobian")
 
 
 def find_callable_api(qualified: str, table: tuple[CallableApi, ...]) -> CallableApi | None:

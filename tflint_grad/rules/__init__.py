@@ -1,13 +1,28 @@
-"""The rule registry: every code the tool can emit, in one table.
+"""The rule registry: every code the tool can emit, in one table, one file per rule.
 
-Codes are stable: a code is never reused for another meaning.  Selection by
-prefix works as in ruff (``--select TFG0`` picks the gradient cuts,
-``--ignore TFG1`` drops the tf.function/host-sync warnings).
+Codes are stable: a code is never reused for another meaning.  The code space
+is planned by family, so a prefix selects a family (``--select TFG0``,
+``--ignore TFG1``, as in ruff):
+
+* ``TFG0xx`` gradient cuts: a host round-trip whose result reaches the
+  differentiated output (TFG001 numpy call, TFG002 conversion);
+* ``TFG1xx`` host round-trips off the gradient path: the gradient is intact,
+  the device syncs and ``tf.function`` breaks (TFG101);
+* ``TFG2xx`` the tape's contract: what is recorded, watched, kept and asked
+  for (targets computed outside the recording, unwatched sources, tape
+  lifetime, ``gradient`` API misuse);
+* ``TFG3xx`` operations with no gradient on the gradient path (discrete
+  operations, state changes, host callbacks, NaN from guarded branches).
+
+Severity is an attribute of each rule.  Each rule's ``check(facts)`` picks its
+own events from the analysis's facts; rules of one family may claim the same
+kind of event only under disjoint conditions (``tests/test_rules.py`` checks
+that no event is claimed twice).
 """
 
 from __future__ import annotations
 
-from .base import RoundTrip, Rule
+from .base import Invalid, RoundTrip, Rule
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
 from .numpy_call_on_tensor import NumpyCallOnTensor
@@ -20,12 +35,6 @@ RULES: tuple[Rule, ...] = (
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
 
-def rule_for(event: RoundTrip) -> Rule:
-    """The one rule that claims ``event`` (the rules partition the events)."""
-    (rule,) = [rule for rule in RULES if rule.applies(event)]
-    return rule
-
-
 def is_selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
     """ruff's prefix semantics: the longest matching prefix wins; ties go to ignore."""
     best_select = max((len(p) for p in select if code.startswith(p)), default=-1)
@@ -33,4 +42,4 @@ def is_selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> 
     return best_select >= 0 and best_select > best_ignore
 
 
-__all__ = ["RULES", "RULES_BY_CODE", "RoundTrip", "Rule", "rule_for", "is_selected"]
+__all__ = ["RULES", "RULES_BY_CODE", "Invalid", "RoundTrip", "Rule", "is_selected"]

@@ -1,9 +1,9 @@
-"""Apply the rules to the analysis's round-trips: locate, word, select, suppress.
+"""Run the selected rules over the analysis's facts: locate, word, suppress.
 
-This is where raw data-flow events become user-facing :class:`Finding` s: the
-call is located in its file, the tensor and the entry point are named, the
-one rule that claims the event gives code and message, ``--select/--ignore``
-and ``# noqa`` are honoured, and the fix (if any) is attached.
+This is where the events a rule's ``check(facts)`` claims become user-facing
+:class:`Finding` s: the call is located in its file, the tensor and the entry
+point are named, the rule gives code and message, ``# noqa`` is honoured, and
+the fix (if any) is attached.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from typing import Callable
 import libcst as cst
 
 from ..analysis.dataflow import RawRoundTrip, Reason
+from ..analysis.facts import Facts
 from ..findings import Finding, Position, Related
 from ..fixes.apply import LINE_BREAK
 from ..fixes.autofix import fix_for, suggestion
-from ..parse.located import Located
-from ..summary.model import CALL, NAME
-from . import RULES_BY_CODE, RoundTrip, is_selected, rule_for
+from ..ir.located import Located
+from . import RULES, RULES_BY_CODE, RoundTrip, Rule, is_selected
 
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
@@ -35,38 +35,41 @@ def suppressed(line: str, code: str) -> bool:
 
 
 def to_findings(
-    events: list[RawRoundTrip],
+    facts: Facts,
     locate: Callable[[str], Located],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
 ) -> list[Finding]:
     findings = []
-    for raw in events:
-        located = locate(raw.path)
-        node = located.nodes[raw.call_index]
-        event = RoundTrip(
-            path=raw.path,
-            span=located.span(node),
-            kind=raw.kind,
-            api=_api(raw, node, located),
-            qualified=raw.qualified,
-            value=_value(raw, located),
-            on_output_path=raw.on_output_path,
-            context=_context(raw, locate),
-            related=_related(raw.reason, locate),
-            replacement=suggestion(raw, located),
-        )
-        rule = rule_for(event)
-        if not is_selected(rule.code, select, ignore):
-            continue
-        line = LINE_BREAK.split(located.source.text)[event.span.start.line - 1]
-        if suppressed(line, rule.code):
-            continue
-        findings.append(Finding(
-            raw.path, event.span, rule.code, rule.message(event), rule.severity,
-            fix_for(raw, node, located), event.related,
-        ))
+    for rule in RULES:
+        if is_selected(rule.code, select, ignore):
+            findings += [f for raw in rule.check(facts) if (f := _finding(rule, raw, locate)) is not None]
     return findings
+
+
+def _finding(rule: Rule, raw: RawRoundTrip, locate: Callable[[str], Located]) -> Finding | None:
+    """The finding for one event a rule claimed, or None where ``# noqa`` suppresses it."""
+    located = locate(raw.path)
+    node = located.nodes[raw.call_index]
+    event = RoundTrip(
+        path=raw.path,
+        span=located.span(node),
+        kind=raw.kind,
+        api=_api(raw, node, located),
+        qualified=raw.qualified,
+        value=_value(raw, located),
+        on_output_path=raw.on_output_path,
+        context=_context(raw, locate),
+        related=_related(raw.reason, locate),
+        replacement=suggestion(raw, located),
+    )
+    line = LINE_BREAK.split(located.source.text)[event.span.start.line - 1]
+    if suppressed(line, rule.code):
+        return None
+    return Finding(
+        raw.path, event.span, rule.code, rule.message(event), rule.severity,
+        fix_for(raw, node, located), event.related,
+    )
 
 
 def _api(raw: RawRoundTrip, node: cst.Call, located: Located) -> str:
@@ -77,9 +80,9 @@ def _api(raw: RawRoundTrip, node: cst.Call, located: Located) -> str:
 
 def _value(raw: RawRoundTrip, located: Located) -> str:
     kind, value = raw.value
-    if kind == NAME:
+    if kind == "name":
         return value
-    if kind == CALL:
+    if kind == "call":
         return located.code(located.nodes[value])
     return f"self.{value}"
 

@@ -18,9 +18,9 @@ from ..config import Config
 from ..engine import Session
 from ..findings import FileError, Finding, Position, Severity
 from ..fixes.fixer import fix
-from ..parse.located import Located
 from ..parse.source import SourceFile
-from ..summary.model import ModuleSummary
+from ..ir.located import Located
+from ..ir.model import ModuleIR
 
 FUNCTION, TAPE = "function", "tape"
 CUT, INTACT = "cut", "intact"  # what the findings claim about the target's gradient
@@ -56,7 +56,7 @@ def plan(source: SourceFile, config: Config, unsafe: bool) -> Plan:
     event_at = {located.span_of(event.call_index): event for event in session.events}
     grouped: dict[tuple, list[Finding]] = {}
     for finding in report.findings:
-        grouped.setdefault(_unit(event_at[finding.span], located.summary), []).append(finding)
+        grouped.setdefault(_unit(event_at[finding.span], located.ir), []).append(finding)
     result = fix([source], config, unsafe)
     fixed = result.sources[source.path]
     fixed_located = Located(fixed) if fixed.text != source.text else located
@@ -67,26 +67,25 @@ def plan(source: SourceFile, config: Config, unsafe: bool) -> Plan:
     return Plan(source, report.findings, fixed, result.fixed, targets, result.errors)
 
 
-def _unit(event: RawRoundTrip, summary: ModuleSummary) -> tuple[str, str, int]:
+def _unit(event: RawRoundTrip, ir: ModuleIR) -> tuple[str, str, int]:
     """(kind, scope id, tape region) of the code that holds the round-trip."""
-    scope = next(s for s in summary.scopes.values() if any(c.index == event.call_index for c in s.calls))
+    scope = next(s for s in ir.scopes.values() if any(c.index == event.call_index for c in s.calls))
     if event.in_tape:
-        call = next(c for c in scope.calls if c.index == event.call_index)
-        return TAPE, scope.id, call.regions[-1]
+        return TAPE, scope.id, event.block
     return FUNCTION, scope.id, -1
 
 
 def _position(unit: tuple[str, str, int], located: Located) -> Position | None:
     kind, scope_id, region = unit
-    scope = located.summary.scopes.get(scope_id)
-    if scope is None or (kind == TAPE and region >= len(scope.regions)):
+    scope = located.ir.scopes.get(scope_id)
+    if scope is None or (kind == TAPE and region >= len(scope.blocks)):
         return None
-    return located.span_of(scope.regions[region].index if kind == TAPE else scope.index).start
+    return located.span_of(scope.blocks[region].statement if kind == TAPE else scope.index).start
 
 
 def _target(unit: tuple[str, str, int], findings: list[Finding], located: Located, fixed: Located) -> Target:
     kind, scope_id, region = unit
-    scope = located.summary.scopes[scope_id]
+    scope = located.ir.scopes[scope_id]
     if kind == TAPE:
         key, name = f"{TAPE}:{scope_id}:{region}", "tape block"
     else:

@@ -3,7 +3,7 @@
 Computing libcst positions for a whole module costs about as much as parsing
 it, so the analysis works without them.  Only files that end up with a
 finding (or hold the entry point a finding names) are located: re-parsed,
-summarised again with ``keep_nodes=True`` (the same walk gives the same node
+built again with ``keep_nodes=True`` (the same walk gives the same node
 indices) and run through ``PositionProvider`` once.
 """
 
@@ -16,15 +16,15 @@ import libcst.helpers
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from ..findings import Position, Span
-from ..summary.builder import build_summary
-from .source import SourceFile
+from ..parse.source import SourceFile
+from .build import build_ir
 
 
 class Located:
     def __init__(self, source: SourceFile) -> None:
         self.source = source
         self.module = cst.parse_module(source.text)
-        self.summary, self.nodes = build_summary(self.module, source.path, keep_nodes=True)
+        self.ir, self.nodes = build_ir(self.module, source.path, keep_nodes=True)
         self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
 
     @cached_property

@@ -1,0 +1,51 @@
+"""The read-only query API the rules use: what the analysis knows about a project.
+
+``analyse`` runs the whole-program analysis once; :class:`Facts` answers
+questions about its result without exposing how it was computed:
+
+* every host round-trip of a differentiable tensor in differentiated code,
+  with whether it reaches the differentiated output (``round_trips``);
+* every ``tf.GradientTape`` (``tapes``): identity, settings, blocks, watches
+  and gradient calls (see ``tapes.py``);
+* for a scope, why it is differentiated (``reason``), and for a call, the
+  tape blocks that record it (``recording``).
+
+Rules never see the data-flow machinery, so it can change behind this API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..ir.model import Call, Scope
+from .dataflow import Dataflow, RawRoundTrip, Reason
+from .entry_points import CallableApi
+from .project import Project
+from .tapes import Tape
+
+
+@dataclass(frozen=True)
+class Facts:
+    round_trips: tuple[RawRoundTrip, ...]
+    tapes: tuple[Tape, ...]
+    _dataflow: Dataflow = field(repr=False, compare=False)
+
+    def reason(self, path: str, scope_id: str) -> Reason | None:
+        """Why a function is differentiated as a whole (None: at most its tape blocks are)."""
+        return self._dataflow.reached.get((path, scope_id))
+
+    def recording(self, path: str, scope: Scope, call: Call) -> tuple[Tape, ...]:
+        """The tapes whose blocks record a call written in ``scope`` (innermost last)."""
+        tapes = self._dataflow.tapes[path]
+        return tuple(tapes.tapes[tapes.tape_blocks[(scope.id, p)]] for p in tapes.recording(scope, call))
+
+    def differentiated_scopes(self) -> list[tuple[str, str]]:
+        """(path, scope id) of every scope with differentiated code (whole, or a tape block)."""
+        return self._dataflow.differentiated_keys()
+
+
+def analyse(project: Project, extra_apis: tuple[CallableApi, ...] = ()) -> Facts:
+    dataflow = Dataflow(project, extra_apis)
+    round_trips = tuple(dataflow.run())
+    tapes = tuple(tape for module in dataflow.tapes.values() for tape in module.tapes.values())
+    return Facts(round_trips, tapes, dataflow)
