@@ -17,10 +17,10 @@ import sys
 from . import __version__
 from .config import Config, ConfigError, find_pyproject, load_config
 from .discover import discover
+from .exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from .findings import FileError
 from .parse.load import STDIN, load
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
 
 # Subcommands living in their own modules ("module:function"), imported lazily.

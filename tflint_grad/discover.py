@@ -14,12 +14,13 @@ import os
 from dataclasses import dataclass
 from typing import Iterator
 
+from .parse.load import STDIN
+
 SKIPPED_FOLDERS = frozenset({
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".ipynb_checkpoints", "node_modules", ".eggs",
 })
 SUFFIXES = (".py", ".pyi", ".ipynb")
-STDIN = "-"
 
 
 @dataclass(frozen=True)

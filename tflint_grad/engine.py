@@ -22,7 +22,7 @@ from .analysis.project import Project, absolute_import, module_name
 from .config import Config
 from .findings import FileError, Finding
 from .parse.source import SourceFile, parse
-from .rules.check import to_findings
+from .fixes.attach import to_findings
 from .ir.build import build_ir
 from .ir.located import Located
 from .ir.model import ModuleIR

@@ -1,9 +1,10 @@
-"""Run the selected rules over the analysis's facts: locate, word, suppress.
+"""Run the selected rules over the analysis's facts: locate, word, suppress, attach the fix.
 
 This is where the events a rule's ``check(facts)`` claims become user-facing
 :class:`Finding` s: the call is located in its file, the tensor and the entry
 point are named, the rule gives code and message, ``# noqa`` is honoured, and
-the fix (if any) is attached.
+the fix (if any) is attached.  It lives with the fixes, above the rules: rules
+know nothing of edits (the layering test in tests/test_layering.py).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import libcst as cst
 from ..analysis.dataflow import RawRoundTrip, Reason
 from ..analysis.facts import Facts
 from ..findings import Finding, Position, Related
-from ..fixes.apply import LINE_BREAK
-from ..fixes.autofix import fix_for, suggestion
 from ..ir.located import Located
-from . import RULES, RULES_BY_CODE, RoundTrip, Rule, is_selected
+from ..rules import RULES, RULES_BY_CODE, RoundTrip, Rule, is_selected
+from .apply import LINE_BREAK
+from .autofix import fix_for, suggestion
 
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
