@@ -99,6 +99,14 @@ def test_user_entry_points_from_pyproject(tmp_path):
     ('[tool.tflint-grad]\nselec = ["TFG"]\n', "unknown option(s) in [tool.tflint-grad]: selec"),
     ('[tool.tflint-grad]\nselect = "TFG"\n', "select must be a list of strings"),
     ('[tool.tflint-grad\n', "pyproject.toml"),
+    ('[tool.tflint-grad]\nselect = ["TGF001"]\n', "unknown rule selector 'TGF001' in "),
+    ('[tool.tflint-grad]\nignore = ["TFG9"]\n', "unknown rule selector 'TFG9' in "),
+    ('[[tool.tflint-grad.entry-points]]\nfunction = "m.fit"\nposition = "zero"\n', "entry-points position must be a whole number from 0; got 'zero'"),
+    ('[[tool.tflint-grad.entry-points]]\nfunction = "m.fit"\nposition = -1\n', "entry-points position must be a whole number from 0; got -1"),
+    ('[[tool.tflint-grad.entry-points]]\nfunction = "m.fit"\noutput = "yes"\n', "entry-points output must be true or false"),
+    ('[tool.tflint-grad]\nentry-points = {function = "m.fit"}\n', "entry-points must be a list of tables"),
+    ('tool = 5\n', "'tool' must be a table, got 5"),
+    ('[tool]\ntflint-grad = 5\n', "[tool.tflint-grad] must be a table, got 5"),
 ])
 def test_bad_configuration_is_a_usage_error(tmp_path, config, message):
     write(tmp_path, "pyproject.toml", config)
@@ -106,6 +114,55 @@ def test_bad_configuration_is_a_usage_error(tmp_path, config, message):
     result = run_cli("bad.py", cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr and result.stdout == ""
+
+
+def test_pyproject_that_is_not_utf8_is_a_usage_error(tmp_path):
+    (tmp_path / "pyproject.toml").write_bytes(b'[tool.tflint-grad]\nselect = ["\xff"]\n')
+    write(tmp_path, "bad.py", BUGGY)
+    result = run_cli("bad.py", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith("tflint-grad: error: ") and "codec can't decode" in result.stderr
+
+
+@pytest.mark.parametrize("flags, shown", [
+    (["--select", "XYZ"], "'XYZ' in --select"),
+    (["--select", "TFG9"], "'TFG9' in --select"),
+    (["--select", "TGF001"], "'TGF001' in --select"),
+    (["--select", "good.py"], "'GOOD.PY' in --select"),  # a path swallowed as the value
+    (["--ignore", "TFG001,TFG7"], "'TFG7' in --ignore"),
+])
+def test_unknown_rule_selector_is_a_usage_error(tmp_path, flags, shown):
+    write(tmp_path, "bad.py", BUGGY)
+    result = run_cli("bad.py", *flags, cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"tflint-grad: error: unknown rule selector {shown}; the codes are TFG001, TFG002, "
+                             "TFG101 (a prefix such as TFG0 selects several)\n")
+
+
+def test_unknown_code_in_noqa_is_an_error_at_its_position_and_other_tools_codes_are_left_alone(tmp_path):
+    write(tmp_path, "bad.py", BUGGY.replace("w.numpy()", "w.numpy()  # noqa: TFG02, E501").replace(
+        "grad = tape.gradient(loss, w)", "grad = tape.gradient(loss, w)  # noqa: E501, F401"))
+    result = run_cli("bad.py", cwd=tmp_path)
+    assert result.returncode == 2
+    assert codes(result.stdout) == ["TFG001", "TFG002", "TFG101"]  # the typo suppressed nothing
+    assert result.stderr == ("error: bad.py:6:43: unknown rule selector 'TFG02' in # noqa; a # noqa takes full codes: "
+                             "TFG001, TFG002, TFG101\n")
+
+
+def test_all_checks_passed_only_when_nothing_was_found_and_nothing_failed(tmp_path):
+    result = run_cli("nope.py", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, "No findings, but 1 file could not be fully checked (errors on stderr).\n")
+    assert result.stderr == "error: nope.py: no such file or folder\n"
+
+
+def test_unsafe_fixes_hint_names_the_flags_that_apply_them(tmp_path):
+    write(tmp_path, "bad.py", BUGGY)
+    plain = run_cli("bad.py", cwd=tmp_path).stdout.splitlines()[-2:]
+    assert plain == ["[*] 1 fixable with the `--fix` option.",
+                     "1 more fixable with `--fix --unsafe-fixes` (unsafe: review the result)."]
+    unsafe = run_cli("bad.py", "--unsafe-fixes", cwd=tmp_path).stdout.splitlines()[-2:]
+    assert unsafe == ["[*] 1 fixable with the `--fix` option.",
+                      "[*] 1 fixable with `--fix --unsafe-fixes` (unsafe: review the result)."]
 
 
 def test_unknown_option_is_a_usage_error(tmp_path):

@@ -64,6 +64,7 @@ def seed_entry(code: str, name: str, severity: str, message: str, start: dict, e
             "filename": SEED, "location": at(28, 21), "end_location": at(28, 104),
             "message": f"differentiated here: {VIA}",
         }],
+        "internal": False,
     }
 
 
@@ -118,7 +119,7 @@ def test_json_marks_unsafe_fixes_lists_every_edit_and_appends_file_errors(tmp_pa
     }]
     assert entries[2] == {
         "kind": "error", "code": None, "name": None, "severity": "error", "message": "no such file or folder",
-        "filename": "missing.py", "location": None, "end_location": None, "cell": None, "fix": None, "related": [],
+        "filename": "missing.py", "location": None, "end_location": None, "cell": None, "fix": None, "related": [], "internal": False,
     }
 
 

@@ -269,6 +269,27 @@ async def test_rapid_changes_are_analysed_once_for_the_latest_text(client: Langu
     ]
 
 
+FAULTY_SERVER = ClientServerConfig(
+    server_command=[sys.executable, "-m", "tflint_grad", "lsp"],
+    server_env={"TFLINT_GRAD_TEST_FAULT": "summarise:faulty_probe.py"},  # tflint_grad/isolation.py
+)
+
+
+@pytest_lsp.fixture(config=FAULTY_SERVER, scope="module")
+async def faulty(lsp_client: LanguageClient):
+    async for step in _session(lsp_client, "visual-studio-code"):
+        yield step
+
+
+@IN_SESSION
+async def test_a_fault_in_one_document_is_its_diagnostic_and_the_server_carries_on(faulty: LanguageClient, tmp_path: Path):
+    (problem,) = await open_document(faulty, (tmp_path / "faulty_probe.py").as_uri(), TAPE.format(expression="np.exp(x)"))
+    assert problem.message.startswith("internal error while summarising this file: InjectedFault: ")
+    assert (problem.range, problem.severity) == (span(0, 0, 0), ERROR)
+    diagnostics = await open_document(faulty, (tmp_path / "healthy_probe.py").as_uri(), TAPE.format(expression="np.exp(x)"))
+    assert shown(diagnostics) == [("TFG001", (5, 8, 5, 17), ERROR, "tflint-grad")]
+
+
 def test_missing_pygls_is_one_line_and_exit_2():
     hide_pygls = "import sys; sys.modules['pygls'] = None; from tflint_grad.cli import main; sys.exit(main(['lsp']))"
     run = subprocess.run([sys.executable, "-c", hide_pygls], capture_output=True, text=True, timeout=60)

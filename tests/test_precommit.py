@@ -81,8 +81,8 @@ def write(root: Path, files: dict[str, str]) -> None:
         (root / name).write_text(text)
 
 
-def pre_commit(project: Path, home: Path, hook: str, *files: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+def pre_commit(project: Path, home: Path, hook: str, *files: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **GIT_ENV, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "run", hook, "--files", *files],
         cwd=project, env=env, capture_output=True, text=True, timeout=900,
@@ -105,6 +105,18 @@ def test_check_hook_fails_on_the_seed_and_passes_on_its_fixed_twin(project, pre_
     passed = pre_commit(project, pre_commit_home, "tflint-grad", "solutions/vi_fixed.py")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "tflint-grad" in passed.stdout and "Passed" in passed.stdout
+
+
+def test_a_fault_in_one_file_still_reports_the_others_through_the_hook(project, pre_commit_home):
+    """The documented test-only switch (tflint_grad/isolation.py) breaks one file's summary in the hook's own process."""
+    write(project, {"experiments/vi.py": SEED, "experiments/broken_probe.py": SEED})
+    result = pre_commit(project, pre_commit_home, "tflint-grad", "experiments/broken_probe.py", "experiments/vi.py",
+                        env={"TFLINT_GRAD_TEST_FAULT": "summarise:broken_probe.py"})
+    assert result.returncode == 1, result.stdout + result.stderr  # pre-commit's own status for a failed hook
+    assert "- exit code: 2" in result.stdout
+    assert [line.split(" ")[1] for line in result.stdout.splitlines() if line.startswith("experiments/vi.py:")] == [
+        "TFG001", "TFG001", "TFG001", "TFG101"]
+    assert "error: experiments/broken_probe.py: internal error while summarising this file: InjectedFault" in result.stdout
 
 
 def test_fix_hook_repairs_files_in_two_folders(project, pre_commit_home):

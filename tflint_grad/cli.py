@@ -19,7 +19,9 @@ from .config import Config, ConfigError, find_pyproject, load_config
 from .discover import discover
 from .exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from .findings import FileError
+from .isolation import DEBUG_ENV, debugging, isolated
 from .parse.load import STDIN, load
+from .rules import selector_error
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -52,6 +54,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--diff", action="store_true", help="print the diff --fix would apply; write nothing")
     p.add_argument("--output-format", choices=FORMATS, default="text")
     p.add_argument("--stdin-filename", metavar="PATH", help="the name to report for '-' input")
+    p.add_argument("--debug", action="store_true", help=f"re-raise internal errors with the traceback (also {DEBUG_ENV}=1)")
     p.add_argument("--version", action="version", version=f"tflint-grad {__version__}")
     return p
 
@@ -64,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] == "check":
         argv = argv[1:]
     args = parser().parse_args(argv)
+    if args.debug:
+        os.environ[DEBUG_ENV] = "1"  # worker processes inherit it
     try:
         return run_check(args)
     except ConfigError as error:
@@ -71,8 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_ERROR
-    except Exception as error:  # an internal error: say so clearly, exit 2
-        print(f"tflint-grad: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+    except Exception as error:  # a bug outside any one file's work: say so clearly, exit 2
+        if debugging():
+            raise
+        print(f"tflint-grad: internal error: {type(error).__name__}: {error} "
+              "- this is a bug in tflint-grad, please report it (--debug shows the traceback)", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -81,6 +89,10 @@ def resolve_config(args: argparse.Namespace, paths: list[str]) -> Config:
     if args.config and not os.path.isfile(args.config):
         raise ConfigError(f"--config: no such file: {args.config}")
     config = load_config(anchor)
+    for flag in ("select", "ignore"):
+        problem = selector_error(getattr(args, flag) or (), f"--{flag}")
+        if problem:
+            raise ConfigError(problem)
     exclude = config.exclude + tuple(args.exclude or ())
     return config.with_overrides(select=args.select, ignore=args.ignore, exclude=exclude)
 
@@ -93,7 +105,8 @@ def run_check(args: argparse.Namespace) -> int:
     sources = []
     from_stdin = set()
     for path in found.paths:
-        loaded = load(path, args.stdin_filename if path == STDIN else None)
+        shown = (args.stdin_filename or path) if path == STDIN else path
+        loaded = isolated("load", shown, lambda: load(path, args.stdin_filename if path == STDIN else None))
         (errors if isinstance(loaded, FileError) else sources).append(loaded)
         if path == STDIN:
             from_stdin.add(loaded.path)
@@ -105,7 +118,15 @@ def run_check(args: argparse.Namespace) -> int:
     report = check(sources, config)
     errors += report.errors
     _emit(args, list(report.findings), errors, {s.path: s for s in sources})
-    return EXIT_FINDINGS if report.findings or errors else EXIT_CLEAN
+    return exit_code(report.findings, errors)
+
+
+def exit_code(findings, errors) -> int:
+    """2 when tflint-grad itself failed on some file or a file's directive is wrong
+    (the findings are still printed), 1 for findings or unreadable files, else 0."""
+    if any(error.internal or error.usage for error in errors):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if findings or errors else EXIT_CLEAN
 
 
 def _emit(args, findings, errors, sources, out=None) -> None:
@@ -114,7 +135,7 @@ def _emit(args, findings, errors, sources, out=None) -> None:
 
     out = out or sys.stdout
     if args.output_format == "text":
-        out.write(text.render(findings, sources, args.unsafe_fixes))
+        out.write(text.render(findings, sources, args.unsafe_fixes, errors))
     else:
         formats = importlib.import_module("tflint_grad.report.formats")
         out.write(formats.render(args.output_format, findings, errors, sources))
@@ -135,7 +156,7 @@ def _fix(args, config: Config, sources, errors: list[FileError], from_stdin: set
         from .report import text
 
         sys.stderr.write(text.render_errors(errors, original))
-        return EXIT_FINDINGS if result.changed or errors else EXIT_CLEAN
+        return exit_code(result.changed, errors)
     for path in from_stdin & set(result.sources):  # like ruff: stdin in, fixed code out, changed or not
         sys.stdout.buffer.write(render(result.sources[path]))
         sys.stdout.flush()
@@ -147,7 +168,7 @@ def _fix(args, config: Config, sources, errors: list[FileError], from_stdin: set
     remaining = list(result.report.findings)
     _emit(args, remaining, errors, result.sources, out=sys.stderr if from_stdin else None)
     sys.stderr.write(f"Fixed {result.fixed} finding{'s' * (result.fixed != 1)}, {len(remaining)} remaining.\n")
-    return EXIT_FINDINGS if remaining or errors else EXIT_CLEAN
+    return exit_code(remaining, errors)
 
 
 def _diff(before, after) -> list[str]:

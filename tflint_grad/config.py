@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from .analysis.apis import normalize
 from .analysis.entry_points import CallableApi, Slot
+from .rules import selector_error
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -30,7 +31,13 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 SECTION = "tflint-grad"
 KEYS = {"select", "ignore", "exclude", "entry-points"}
-ENTRY_KEYS = {"function", "position", "keyword", "output"}
+# entry-points item key -> (accepts the value, what it must be)
+ENTRY_VALUES = {
+    "function": (lambda v: isinstance(v, str) and all(part.isidentifier() for part in v.split(".")), "a dotted name"),
+    "position": (lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0, "a whole number from 0"),
+    "keyword": (lambda v: isinstance(v, str) and v.isidentifier(), "a parameter name"),
+    "output": (lambda v: isinstance(v, bool), "true or false"),
+}
 
 
 class ConfigError(Exception):
@@ -67,19 +74,27 @@ def load_config(path: str | None) -> Config:
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"{path}: {error}") from error
-    table = data.get("tool", {}).get(SECTION)
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: 'tool' must be a table, got {tool!r}")
+    table = tool.get(SECTION)
     if table is None:
         return Config(source=path)
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.{SECTION}] must be a table, got {table!r}")
     unknown = set(table) - KEYS
     if unknown:
         raise ConfigError(f"{path}: unknown option(s) in [tool.{SECTION}]: {', '.join(sorted(unknown))}")
+    entry_points = table.get("entry-points", [])
+    if not isinstance(entry_points, list):
+        raise ConfigError(f"{path}: [tool.{SECTION}] entry-points must be a list of tables")
     return Config(
-        select=_strings(table, "select", path) or ("TFG",),
-        ignore=_strings(table, "ignore", path),
+        select=_selectors(table, "select", path) or ("TFG",),
+        ignore=_selectors(table, "ignore", path),
         exclude=_strings(table, "exclude", path),
-        entry_points=tuple(_entry_point(item, path) for item in table.get("entry-points", [])),
+        entry_points=tuple(_entry_point(item, path) for item in entry_points),
         source=path,
     )
 
@@ -91,13 +106,25 @@ def _strings(table: dict, key: str, path: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _selectors(table: dict, key: str, path: str) -> tuple[str, ...]:
+    selectors = tuple(s.strip().upper() for s in _strings(table, key, path))
+    problem = selector_error(selectors, f"{path} [tool.{SECTION}] {key}")
+    if problem:
+        raise ConfigError(problem)
+    return selectors
+
+
 def _entry_point(item: object, path: str) -> CallableApi:
-    if not isinstance(item, dict) or "function" not in item or set(item) - ENTRY_KEYS:
+    if not isinstance(item, dict) or "function" not in item or set(item) - ENTRY_VALUES.keys():
         raise ConfigError(
             f"{path}: each [tool.{SECTION}] entry-points item needs 'function' and may have "
             f"'position', 'keyword', 'output'; got {item!r}"
         )
+    for key, value in item.items():
+        accepts, expected = ENTRY_VALUES[key]
+        if not accepts(value):
+            raise ConfigError(f"{path}: [tool.{SECTION}] entry-points {key} must be {expected}; got {value!r}")
     position, keyword = item.get("position"), item.get("keyword")
     if position is None and keyword is None:
         position = 0
-    return CallableApi(normalize(item["function"]), (Slot(position, keyword),), output=bool(item.get("output", True)))
+    return CallableApi(normalize(item["function"]), (Slot(position, keyword),), output=item.get("output", True))

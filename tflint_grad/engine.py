@@ -21,11 +21,12 @@ from .analysis.facts import analyse
 from .analysis.project import Project, absolute_import, module_name
 from .config import Config
 from .findings import FileError, Finding
-from .parse.source import SourceFile, parse
-from .fixes.attach import to_findings
+from .fixes.attach import noqa_errors, to_findings
 from .ir.build import build_ir
 from .ir.located import Located
 from .ir.model import ModuleIR
+from .isolation import internal_error, isolated
+from .parse.source import SourceFile, parse
 
 ROOT_MARKERS = re.compile(r"tensorflow|keras|GradientTape")
 PARALLEL_MIN_FILES = 48  # below this, starting worker processes costs more than it saves
@@ -107,9 +108,25 @@ class Session:
         summaries = self.summaries()
         self.facts = analyse(Project(summaries), self.config.entry_points)
         self.events = list(self.facts.round_trips)  # kept for the verifier
-        findings = to_findings(self.facts, self.locate, self.config.select, self.config.ignore)
+        self.errors += _scope_errors(self.facts.failed)
+        findings, errors = to_findings(self.facts, self.locate, self.config.select, self.config.ignore)
+        self.errors += errors
+        for source in self.sources.values():
+            self.errors += noqa_errors(source.path, source.text)
         findings.sort(key=lambda f: f.sort_key)
         return Report(tuple(findings), tuple(sorted(self.errors, key=lambda e: e.path)), len(self.sources))
+
+
+def _scope_errors(failed: dict[tuple[str, str], Exception]) -> list[FileError]:
+    """One internal error per file whose scopes the data flow had to drop."""
+    by_path: dict[str, list[tuple[str, Exception]]] = {}
+    for (path, scope_id), error in failed.items():
+        by_path.setdefault(path, []).append((scope_id, error))
+    errors = []
+    for path, scopes in sorted(by_path.items()):
+        names = ", ".join(sorted({scope_id for scope_id, _ in scopes}))
+        errors.append(internal_error("analyse", path, scopes[0][1], f" (dropped: {names})"))
+    return errors
 
 
 @contextmanager
@@ -128,6 +145,11 @@ def cyclic_gc_paused():
 
 
 def summarise(source: SourceFile) -> ModuleIR | FileError:
+    """Parse and summarise one file (in a worker process, possibly); any failure is its own error."""
+    return isolated("summarise", source.path, lambda: _summarise_one(source))
+
+
+def _summarise_one(source: SourceFile) -> ModuleIR | FileError:
     parsed = parse(source)
     return parsed if isinstance(parsed, FileError) else build_ir(parsed, source.path)[0]
 

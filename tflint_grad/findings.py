@@ -89,3 +89,5 @@ class FileError:
     path: str
     message: str
     position: Position | None = None
+    internal: bool = False  # a bug in tflint-grad, not in the file: the run exits 2
+    usage: bool = False  # a wrong directive in the file (an unknown ``# noqa`` code): the run exits 2

@@ -42,6 +42,7 @@ class Target:
 
 UNKNOWN = Target(Kind.PROPAGATE)
 MAX_REFERENCE_HOPS = 4  # target = f; g = target; api(g): names followed, then given up
+IN_PROGRESS = Target(Kind.PROPAGATE, "<resolving>")
 
 
 class Resolver:
@@ -52,11 +53,24 @@ class Resolver:
         self._by_index: dict[tuple[str, str], dict[int, Call]] = {}
 
     def call(self, module: ModuleIR, scope: Scope, call: Call) -> Target:
+        """What ``call`` resolves to, computed once.
+
+        A resolution can depend on itself: in ``t = t.numpy()`` the receiver
+        ``t`` is bound to the call's own result, and finding the class ``t``
+        was made from means resolving that same call.  While a call is being
+        resolved it answers ``IN_PROGRESS`` (a value of unknown origin, made
+        by no project class), so such a cycle settles on its least answer
+        instead of recursing.
+        """
         key = (module.path, call.index)
         found = self._calls.get(key)
         if found is None:
-            self._calls[key] = UNKNOWN  # in progress: a resolution that needs itself reads unknown
-            found = self._calls[key] = self._resolve_call(module, scope, call)
+            self._calls[key] = IN_PROGRESS
+            try:
+                found = self._calls[key] = self._resolve_call(module, scope, call)
+            except BaseException:
+                del self._calls[key]
+                raise
         return found
 
     def call_at(self, module: ModuleIR, scope: Scope, index: int) -> Call | None:

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..ir.model import PARAM, Call, Free, LambdaRef, Local, ModuleIR, Result, Scope, self_name
+from ..isolation import debugging, inject
 from .apis import ROUND_TRIPS, Kind
 from .calls import Resolver, map_arguments, slot_argument
 from .entry_points import (
     CALLABLE_APIS, CLASS_METHODS, GRADIENT_DEFINING, KERAS_TENSOR_ATTRIBUTES, CallableApi, class_family,
 )
 from .project import Definition, Project
-from .tapes import ModuleTapes, TapeFinder
+from .tapes import NO_TAPES, ModuleTapes, TapeFinder
 
 SOURCE = "<source>"
 EMPTY: frozenset = frozenset()
@@ -73,12 +74,6 @@ class Dataflow:
         self.project = project
         self.resolver = Resolver(project, CALLABLE_APIS + extra_apis)
         self.modules: dict[str, ModuleIR] = {s.path: s for s in project.summaries}
-        self.tapes: dict[str, ModuleTapes] = {
-            path: TapeFinder(self.resolver, module).find() for path, module in self.modules.items()
-        }
-        self.tape_scopes: set[Key] = {
-            (path, scope_id) for path, tapes in self.tapes.items() for scope_id, _ in tapes.tape_blocks
-        }
         self.origins: dict[Key, Callable[[tuple], frozenset]] = {}  # per scope: atom -> its origin set
         self.tainted_params: dict[Key, set[str]] = defaultdict(set)
         self.reached: dict[Key, Reason] = {}
@@ -92,8 +87,15 @@ class Dataflow:
         self.output_entries: set[Key] = set()  # reached as an entry whose return is differentiated
         self.gradient_defined: set[Key] = set()  # custom-gradient bodies: their output never counts as cut
         self.evaluated: set[Key] = set()
+        self.failed: dict[Key, Exception] = {}  # scopes whose analysis raised: dropped, reported per file
         self.queue: list[Key] = []
         self.queued: set[Key] = set()
+        self.tapes: dict[str, ModuleTapes] = {path: NO_TAPES for path in self.modules}
+        for path, module in self.modules.items():
+            self._isolated((path, "<tapes>"), lambda: self.tapes.update({path: TapeFinder(self.resolver, module).find()}))
+        self.tape_scopes: set[Key] = {
+            (path, scope_id) for path, tapes in self.tapes.items() for scope_id, _ in tapes.tape_blocks
+        }
         # Scopes that can start differentiation; "inherit" APIs (tf.cond, map_fn ...)
         # only matter inside code that is already differentiated, seeded anyway.
         entry_names = {api.qualified.rsplit(".", 1)[-1] for api in self.resolver.apis if not api.inherit}
@@ -114,7 +116,21 @@ class Dataflow:
         for key in self.differentiated_keys():
             self.enqueue(key)
         self._drain(self.evaluate_flow)
-        return [rt for key in self.differentiated_keys() for rt in self.round_trips(key)]
+        found: list[RawRoundTrip] = []
+        for key in self.differentiated_keys():
+            if key not in self.failed:
+                self._isolated(key, lambda: found.extend(list(self.round_trips(key))))
+        return found
+
+    def _isolated(self, key: Key, work: Callable[[], object]) -> None:
+        """Run one scope's step; if it raises, drop the scope (see ``failed``), keep the run."""
+        try:
+            inject("analyse", key[0])
+            work()
+        except Exception as error:  # noqa: BLE001 - one scope's bug must not take the run down
+            if debugging():
+                raise
+            self.failed[key] = error
 
     def require(self, key: Key, reader: Key) -> None:
         """``reader`` reads what evaluating ``key`` yields: evaluate it on demand, re-read on change."""
@@ -123,7 +139,7 @@ class Dataflow:
             self.enqueue(key)
 
     def enqueue(self, key: Key) -> None:
-        if key not in self.queued:
+        if key not in self.queued and key not in self.failed:
             self.queued.add(key)
             self.queue.append(key)
 
@@ -131,7 +147,7 @@ class Dataflow:
         while self.queue:
             key = self.queue.pop()
             self.queued.discard(key)
-            step(key)
+            self._isolated(key, lambda: step(key))
 
     def differentiated_keys(self) -> list[Key]:
         return sorted(set(self.reached) | self.tape_scopes)
@@ -147,19 +163,22 @@ class Dataflow:
     # -- entry points that are not calls ---------------------------------------
     def _seed_classes_and_decorators(self) -> None:
         for module in self.project.summaries:
-            for info in module.classes.values():
-                family = self.family((module.path, info.id))
-                for entry in CLASS_METHODS:
-                    method = info.methods.get(entry.method)
-                    if family == entry.family and method is not None:
-                        scope = module.scopes[method]
-                        params = self._tensor_params(scope, 1, entry.tensor_params)
-                        reason = Reason("class", module.path, info.index, f"{info.name}.{entry.method}", info.name)
-                        self.reach((module.path, method), reason, params, entry.output)
-            for scope in module.scopes.values():
-                for decorator in scope.decorators:
-                    if self.resolver.qualified_name(module, scope, decorator) in GRADIENT_DEFINING:
-                        self._seed_gradient_defining(module, scope, Reason("decorator", module.path, scope.index, scope.name, decorator))
+            self._isolated((module.path, "<seeding>"), lambda: self._seed_module(module))
+
+    def _seed_module(self, module: ModuleIR) -> None:
+        for info in module.classes.values():
+            family = self.family((module.path, info.id))
+            for entry in CLASS_METHODS:
+                method = info.methods.get(entry.method)
+                if family == entry.family and method is not None:
+                    scope = module.scopes[method]
+                    params = self._tensor_params(scope, 1, entry.tensor_params)
+                    reason = Reason("class", module.path, info.index, f"{info.name}.{entry.method}", info.name)
+                    self.reach((module.path, method), reason, params, entry.output)
+        for scope in module.scopes.values():
+            for decorator in scope.decorators:
+                if self.resolver.qualified_name(module, scope, decorator) in GRADIENT_DEFINING:
+                    self._seed_gradient_defining(module, scope, Reason("decorator", module.path, scope.index, scope.name, decorator))
 
     def _seed_gradient_defining(self, module: ModuleIR, scope: Scope, reason: Reason) -> None:
         """A tf.custom_gradient body and the functions inside it (its grad fn) are

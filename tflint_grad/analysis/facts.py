@@ -30,6 +30,11 @@ class Facts:
     tapes: tuple[Tape, ...]
     _dataflow: Dataflow = field(repr=False, compare=False)
 
+    @property
+    def failed(self) -> dict[tuple[str, str], Exception]:
+        """Scopes whose analysis raised: dropped from the facts, reported as their file's internal error."""
+        return self._dataflow.failed
+
     def reason(self, path: str, scope_id: str) -> Reason | None:
         """Why a function is differentiated as a whole (None: at most its tape blocks are)."""
         return self._dataflow.reached.get((path, scope_id))

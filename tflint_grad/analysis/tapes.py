@@ -80,6 +80,9 @@ class ModuleTapes:
                 if (scope.id, p) in self.tape_blocks]
 
 
+NO_TAPES = ModuleTapes({}, {}, {})  # a module whose tapes could not be found (its scopes are dropped)
+
+
 class TapeFinder:
     """Builds :class:`ModuleTapes` for one module, resolving names with the project's resolver."""
 

@@ -9,16 +9,19 @@ know nothing of edits (the layering test in tests/test_layering.py).
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import tokenize
 from typing import Callable
 
 import libcst as cst
 
 from ..analysis.dataflow import RawRoundTrip, Reason
 from ..analysis.facts import Facts
-from ..findings import Finding, Position, Related
+from ..findings import FileError, Finding, Position, Related
 from ..ir.located import Located
+from ..isolation import isolated
 from ..rules import RULES, RULES_BY_CODE, RoundTrip, Rule, is_selected
 from .apply import LINE_BREAK
 from .autofix import fix_for, suggestion
@@ -35,17 +38,58 @@ def suppressed(line: str, code: str) -> bool:
     return False
 
 
+OUR_CODE = re.compile(r"TFG\w*", re.IGNORECASE)
+
+
+def noqa_errors(path: str, text: str) -> list[FileError]:
+    """``# noqa: TFG...`` codes that name no rule: a typo there would leave the
+    finding unsuppressed while the author believes it is handled.  Codes of
+    other tools (``E501``) are theirs and are left alone."""
+    errors = []
+    for (number, column), comment in _comments(text) if "noqa" in text.lower() else ():
+        for match in NOQA.finditer(comment):
+            for code in OUR_CODE.finditer(match.group("codes") or ""):
+                if code.group().upper() not in RULES_BY_CODE:
+                    errors.append(FileError(
+                        path, f"unknown rule selector {code.group()!r} in # noqa; a # noqa takes full codes: "
+                        f"{', '.join(RULES_BY_CODE)}", Position(number, column + match.start("codes") + code.start()),
+                        usage=True,
+                    ))
+    return errors
+
+
+def _comments(text: str) -> list[tuple[tuple[int, int], str]]:
+    """The comments of a file with their (line, column): ``# noqa`` inside a string is text, not a directive."""
+    try:
+        return [(token.start, token.string) for token in tokenize.generate_tokens(io.StringIO(text).readline)
+                if token.type == tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError):  # the parser reports the file's syntax error
+        return []
+
+
 def to_findings(
     facts: Facts,
     locate: Callable[[str], Located],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
-) -> list[Finding]:
-    findings = []
+) -> tuple[list[Finding], list[FileError]]:
+    """The findings of the selected rules, and the files whose events could not be
+    located or worded (an internal error: that file's findings are dropped, the others kept)."""
+    findings: list[Finding] = []
+    failed: dict[str, FileError] = {}
     for rule in RULES:
-        if is_selected(rule.code, select, ignore):
-            findings += [f for raw in rule.check(facts) if (f := _finding(rule, raw, locate)) is not None]
-    return findings
+        if not is_selected(rule.code, select, ignore):
+            continue
+        for raw in rule.check(facts):
+            if raw.path in failed:
+                continue
+            result = isolated("locate", raw.path, lambda: _finding(rule, raw, locate))
+            if isinstance(result, FileError):
+                failed[raw.path] = result
+                findings = [f for f in findings if f.path != raw.path]
+            elif result is not None:
+                findings.append(result)
+    return findings, list(failed.values())
 
 
 def _finding(rule: Rule, raw: RawRoundTrip, locate: Callable[[str], Located]) -> Finding | None:
@@ -138,4 +182,4 @@ def _related(reason: Reason, locate: Callable[[str], Located]) -> tuple[Related,
     return (Related(reason.path, span, f"differentiated here: {_origin(reason, _line(located, span.start))}"),)
 
 
-__all__ = ["to_findings", "suppressed", "RULES_BY_CODE"]
+__all__ = ["to_findings", "suppressed", "noqa_errors", "RULES_BY_CODE"]

@@ -222,7 +222,7 @@ _ENTRIES = (
     Replacement("scipy.special.gammaincc", "tensorflow.math.igammac", False, 2, {}, SCIPY_LITERAL),
     Replacement(
         "scipy.special.logsumexp", "tensorflow.reduce_logsumexp", False, 2, REDUCE,
-        "scipy computes bfloat16 in float64, TF keeps bfloat16",
+        "scipy before 1.17 computes bfloat16 in float64 (1.17 refuses it), TF keeps bfloat16",
     ),
     Replacement(
         "scipy.special.softmax", "tensorflow.nn.softmax", False, 2, AXIS,

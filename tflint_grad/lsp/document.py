@@ -17,6 +17,7 @@ from ..config import Config, ConfigError, find_pyproject, load_config
 from ..engine import check
 from ..findings import FileError, Finding
 from ..fixes.fixer import fix
+from ..isolation import isolated
 from ..parse.source import SourceFile
 
 
@@ -42,5 +43,7 @@ def analyse(path: str, text: str, version: int | None) -> Analysis:
         config = load_config(find_pyproject(path))
     except ConfigError as error:
         return Analysis(source, version, None, (), (FileError(path, f"configuration error: {error}"),))
-    report = check([source], config)
+    report = isolated("analyse", path, lambda: check([source], config))
+    if isinstance(report, FileError):  # a bug outside any one stage: still a diagnostic, and the server stays up
+        return Analysis(source, version, config, (), (report,))
     return Analysis(source, version, config, report.findings, report.errors)

@@ -29,6 +29,9 @@ could not be analysed.  Every entry has the same keys:
 ``related``
     ``[{"filename", "location", "end_location", "message"}]``: where the code
     is differentiated (the tape, the ``tfp.vi`` call ...).  Empty for errors.
+``internal``
+    ``true`` for an error that is a bug in tflint-grad (the file's analysis
+    raised; the run exits 2), ``false`` for everything else.
 """
 
 from __future__ import annotations
@@ -81,6 +84,7 @@ def finding_entry(finding: Finding, sources) -> dict:
             {"filename": related.path, **_span(related.span), "message": related.message}
             for related in finding.related
         ],
+        "internal": False,
     }
 
 
@@ -98,6 +102,7 @@ def error_entry(error: FileError, sources) -> dict:
         "cell": cell(error.path, error.position, sources) if error.position else None,
         "fix": None,
         "related": [],
+        "internal": error.internal,
     }
 
 

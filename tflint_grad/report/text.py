@@ -6,12 +6,12 @@ from ..findings import FileError, Finding, Severity
 from .locations import display
 
 
-def render(findings: list[Finding], sources, unsafe_fixes: bool) -> str:
+def render(findings: list[Finding], sources, unsafe_fixes: bool, errors: list[FileError] = ()) -> str:
     lines = []
     for finding in findings:
         marker = " [*]" if finding.fix and (finding.fix.safe or unsafe_fixes) else ""
         lines.append(f"{display(finding.path, finding.span.start, sources)}: {finding.code}{marker} {finding.message}")
-    lines.append(summary(findings, unsafe_fixes))
+    lines.append(summary(findings, unsafe_fixes, errors))
     return "\n".join(lines) + "\n"
 
 
@@ -23,16 +23,32 @@ def render_errors(errors: list[FileError], sources) -> str:
     return "".join(line + "\n" for line in out)
 
 
-def summary(findings: list[Finding], unsafe_fixes: bool) -> str:
+def summary(findings: list[Finding], unsafe_fixes: bool, errors: list[FileError] = ()) -> str:
+    """The closing lines.  "All checks passed!" only when nothing was found and
+    every file was checked; each hint names the flags that really apply it."""
+    failed = _failed(errors)
     if not findings:
-        return "All checks passed!"
+        return f"No findings, but {failed}." if errors else "All checks passed!"
     cuts = sum(f.severity is Severity.ERROR for f in findings)
     warnings = len(findings) - cuts
     text = f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({cuts} gradient cut{'s' * (cuts != 1)}, {warnings} warning{'s' * (warnings != 1)})."
-    fixable = sum(1 for f in findings if f.fix and (f.fix.safe or unsafe_fixes))
-    hidden = sum(1 for f in findings if f.fix and not f.fix.safe and not unsafe_fixes)
-    if fixable:
-        text += f"\n[*] {fixable} fixable with the `--fix` option."
-    if hidden:
-        text += f"\n{hidden} more fixable with `--fix --unsafe-fixes` (unsafe: review the result)."
+    if errors:
+        text += f"\n{failed[0].upper()}{failed[1:]}."
+    safe = sum(1 for f in findings if f.fix and f.fix.safe)
+    unsafe = sum(1 for f in findings if f.fix and not f.fix.safe)
+    if safe:
+        text += f"\n[*] {safe} fixable with the `--fix` option."
+    if unsafe and unsafe_fixes:
+        text += f"\n[*] {unsafe} fixable with `--fix --unsafe-fixes` (unsafe: review the result)."
+    elif unsafe:
+        text += f"\n{unsafe} more fixable with `--fix --unsafe-fixes` (unsafe: review the result)."
+    return text
+
+
+def _failed(errors: list[FileError]) -> str:
+    paths = {error.path for error in errors}
+    internal = {error.path for error in errors if error.internal}
+    text = f"{len(paths)} file{'s' * (len(paths) != 1)} could not be fully checked (errors on stderr)"
+    if internal:
+        text += f", {len(internal)} because of an internal error in tflint-grad"
     return text

@@ -42,4 +42,15 @@ def is_selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> 
     return best_select >= 0 and best_select > best_ignore
 
 
-__all__ = ["RULES", "RULES_BY_CODE", "Invalid", "RoundTrip", "Rule", "is_selected"]
+def selector_error(selectors: tuple[str, ...], where: str) -> str | None:
+    """Why some selectors are wrong, or None: a selector must be a prefix of a
+    rule code, else a typo (``TGF001``, a path swallowed as the value) would
+    silently select nothing and hide every finding."""
+    unknown = [s for s in selectors if not any(code.startswith(s) for code in RULES_BY_CODE)]
+    if not unknown:
+        return None
+    return (f"unknown rule selector{'s' * (len(unknown) > 1)} {', '.join(map(repr, unknown))} in {where}; "
+            f"the codes are {', '.join(RULES_BY_CODE)} (a prefix such as TFG0 selects several)")
+
+
+__all__ = ["RULES", "RULES_BY_CODE", "Invalid", "RoundTrip", "Rule", "is_selected", "selector_error"]
