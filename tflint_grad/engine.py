@@ -16,7 +16,6 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .analysis.dataflow import RawRoundTrip
 from .analysis.facts import analyse
 from .analysis.project import Project, absolute_import, module_name
 from .config import Config
@@ -48,7 +47,6 @@ class Session:
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.parsed: set[str] = set()
         self.errors: list[FileError] = []
-        self.events: list[RawRoundTrip] = []  # the analysis's round-trips, before rules select and word them
         self._located: dict[str, Located] = {}
 
     def summaries(self) -> list[ModuleIR]:
@@ -107,7 +105,6 @@ class Session:
     def run(self) -> Report:
         summaries = self.summaries()
         self.facts = analyse(Project(summaries), self.config.entry_points)
-        self.events = list(self.facts.round_trips)  # kept for the verifier
         self.errors += _scope_errors(self.facts.failed)
         findings, errors = to_findings(self.facts, self.locate, self.config.select, self.config.ignore)
         self.errors += errors

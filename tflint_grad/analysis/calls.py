@@ -16,8 +16,8 @@ from ..ir.model import (
     JOIN, Arg, Call, CallableRef, Definition, Deps, Free, LambdaRef, Local, ModuleIR, Result, Scope,
     partial_ref, positional_args, self_name,
 )
-from .apis import METHODS, Kind, classify, qualify
-from .entry_points import CallableApi, find_callable_api, find_method_api
+from .tables.apis import METHODS, Kind, classify, qualify
+from .tables.entry_points import CallableApi, find_callable_api, find_method_api
 from .project import Definition as ProjectDefinition
 from .project import Project
 

@@ -24,9 +24,9 @@ from typing import Callable
 
 from ..ir.model import PARAM, Call, Free, LambdaRef, Local, ModuleIR, Result, Scope, self_name
 from ..isolation import debugging, inject
-from .apis import ROUND_TRIPS, Kind
+from .tables.apis import ROUND_TRIPS, Kind
 from .calls import Resolver, map_arguments, slot_argument
-from .entry_points import (
+from .tables.entry_points import (
     CALLABLE_APIS, CLASS_METHODS, GRADIENT_DEFINING, KERAS_TENSOR_ATTRIBUTES, CallableApi, class_family,
 )
 from .project import Definition, Project
@@ -64,7 +64,8 @@ class RawRoundTrip:
     value: tuple  # the tensor it is applied to: ("name", x), ("call", index) or ("self", attr)
     on_output_path: bool
     reason: Reason
-    function: str  # the scope it is in
+    function: str  # the scope it is in, as named in messages
+    scope: str  # ... and its id
     in_tape: bool  # written directly inside a tf.GradientTape block
     block: int = -1  # then: the innermost recording block (position in Scope.blocks)
 
@@ -484,7 +485,7 @@ class Dataflow:
             reason = tape_reason(key, scope, recording) if recording else self.reached[key]
             yield RawRoundTrip(
                 key[0], call.index, kind, target.qualified, call.callee, value_name(scope, value), on_path, reason,
-                display_name(scope), bool(recording), recording[-1] if recording else -1,
+                display_name(scope), scope.id, bool(recording), recording[-1] if recording else -1,
             )
 
 

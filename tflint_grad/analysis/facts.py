@@ -7,8 +7,9 @@ questions about its result without exposing how it was computed:
   with whether it reaches the differentiated output (``round_trips``);
 * every ``tf.GradientTape`` (``tapes``): identity, settings, blocks, watches
   and gradient calls (see ``tapes.py``);
-* for a scope, why it is differentiated (``reason``), and for a call, the
-  tape blocks that record it (``recording``).
+* for a scope, why it is differentiated (``reason``); for a call, the tapes
+  that record it (``recording``) and what it does (``effect``: an effect and
+  tags, see ``tables/effects.py``).
 
 Rules never see the data-flow machinery, so it can change behind this API.
 """
@@ -17,11 +18,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..ir.model import Call, Scope
+from ..ir.model import Call, ModuleIR, Scope
 from .dataflow import Dataflow, RawRoundTrip, Reason
-from .entry_points import CallableApi
+from .tables.entry_points import CallableApi
 from .project import Project
+from .tables.effects import EFFECT_OF_KIND, Effect, Tag, tags_of
 from .tapes import Tape
+
+
+@dataclass(frozen=True)
+class CallEffect:
+    """What a call does: its effect, its tags, and the API it resolved to ("" for a project function)."""
+
+    effect: Effect
+    tags: frozenset[Tag]
+    qualified: str
 
 
 @dataclass(frozen=True)
@@ -35,6 +46,11 @@ class Facts:
         """Scopes whose analysis raised: dropped from the facts, reported as their file's internal error."""
         return self._dataflow.failed
 
+    @property
+    def modules(self) -> dict[str, ModuleIR]:
+        """The IR of every analysed module, by path (read only)."""
+        return self._dataflow.modules
+
     def reason(self, path: str, scope_id: str) -> Reason | None:
         """Why a function is differentiated as a whole (None: at most its tape blocks are)."""
         return self._dataflow.reached.get((path, scope_id))
@@ -43,6 +59,14 @@ class Facts:
         """The tapes whose blocks record a call written in ``scope`` (innermost last)."""
         tapes = self._dataflow.tapes[path]
         return tuple(tapes.tapes[tapes.tape_blocks[(scope.id, p)]] for p in tapes.recording(scope, call))
+
+    def effect(self, path: str, scope: Scope, call: Call) -> CallEffect:
+        """What a call does; a call of a project function flows (its body is analysed instead)."""
+        module = self._dataflow.modules[path]
+        target = self._dataflow.resolver.call(module, scope, call)
+        if target.definition is not None:
+            return CallEffect(Effect.FLOWS, frozenset(), "")
+        return CallEffect(EFFECT_OF_KIND[target.kind], tags_of(target.kind, target.qualified), target.qualified)
 
     def differentiated_scopes(self) -> list[tuple[str, str]]:
         """(path, scope id) of every scope with differentiated code (whole, or a tape block)."""

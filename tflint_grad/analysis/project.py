@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 
 from ..ir.model import ClassInfo, ModuleIR, Scope
-from .apis import qualify
+from .tables.apis import qualify
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 

@@ -90,12 +90,12 @@ class TapeFinder:
         self.resolver = resolver
         self.module = module
 
-    def tape_of(self, scope: Scope, atoms: Deps, seen: frozenset = frozenset()) -> tuple[int, Scope, bool] | None:
-        """(identity, scope it was made in, reached through a variable) of the tape a value holds."""
+    def tape_of(self, scope: Scope, atoms: Deps, seen: frozenset = frozenset()) -> tuple[int, Scope, str | None] | None:
+        """(identity, scope it was made in, the variable it was reached through) of the tape a value holds."""
         if len(atoms) == 1 and isinstance(atoms[0], Result):
             call = self.resolver.call_at(self.module, scope, atoms[0].index)
             if call is not None and self.resolver.call(self.module, scope, call).qualified == TAPE_CLASS:
-                return call.index, scope, False
+                return call.index, scope, None
             return None
         definitions = self.resolver.definitions(self.module, scope, atoms)
         if not definitions:
@@ -112,7 +112,7 @@ class TapeFinder:
         if len(found) != 1:
             return None
         identity, scope_id = found.pop()
-        return identity, self.module.scopes[scope_id], True
+        return identity, self.module.scopes[scope_id], definitions[0][1].name
 
     def find(self) -> ModuleTapes:
         made: dict[int, dict] = {}
@@ -122,10 +122,10 @@ class TapeFinder:
             for position, block in enumerate(scope.blocks):
                 tape = self.tape_of(scope, block.context)
                 if tape is not None:
-                    identity, made_in, through_variable = tape
+                    identity, made_in, variable = tape
                     tape_blocks[(scope.id, position)] = identity
-                    entry = made.setdefault(identity, {"scope": made_in, "blocks": [], "before": through_variable,
-                                                       "name": block.target})
+                    entry = made.setdefault(identity, {"scope": made_in, "blocks": [], "before": variable is not None,
+                                                       "name": block.target or variable})
                     entry["blocks"].append((scope.id, position))
                     entry["name"] = entry["name"] or block.target
                 elif (paused := self._stopped(scope, block.context)) is not None:

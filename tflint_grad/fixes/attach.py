@@ -19,7 +19,7 @@ import libcst as cst
 
 from ..analysis.dataflow import RawRoundTrip, Reason
 from ..analysis.facts import Facts
-from ..findings import FileError, Finding, Position, Related
+from ..findings import FileError, Finding, Origin, Position, Related
 from ..ir.located import Located
 from ..isolation import isolated
 from ..rules import RULES, RULES_BY_CODE, RoundTrip, Rule, is_selected
@@ -113,7 +113,7 @@ def _finding(rule: Rule, raw: RawRoundTrip, locate: Callable[[str], Located]) ->
         return None
     return Finding(
         raw.path, event.span, rule.code, rule.message(event), rule.severity,
-        fix_for(raw, node, located), event.related,
+        fix_for(raw, node, located), event.related, Origin(raw.path, raw.scope, raw.call_index, raw.block),
     )
 
 

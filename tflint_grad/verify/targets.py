@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..analysis.dataflow import RawRoundTrip
 from ..config import Config
 from ..engine import Session
-from ..findings import FileError, Finding, Position, Severity
+from ..findings import FileError, Finding, Origin, Position, Severity
 from ..fixes.fixer import fix
 from ..parse.source import SourceFile
 from ..ir.located import Located
-from ..ir.model import ModuleIR
 
 FUNCTION, TAPE = "function", "tape"
 CUT, INTACT = "cut", "intact"  # what the findings claim about the target's gradient
@@ -53,10 +51,9 @@ def plan(source: SourceFile, config: Config, unsafe: bool) -> Plan:
     if report.errors or not report.findings:
         return Plan(source, report.findings, source, 0, (), report.errors)
     located = session.locate(source.path)
-    event_at = {located.span_of(event.call_index): event for event in session.events}
     grouped: dict[tuple, list[Finding]] = {}
     for finding in report.findings:
-        grouped.setdefault(_unit(event_at[finding.span], located.ir), []).append(finding)
+        grouped.setdefault(_unit(finding.origin), []).append(finding)
     result = fix([source], config, unsafe)
     fixed = result.sources[source.path]
     fixed_located = Located(fixed) if fixed.text != source.text else located
@@ -67,12 +64,11 @@ def plan(source: SourceFile, config: Config, unsafe: bool) -> Plan:
     return Plan(source, report.findings, fixed, result.fixed, targets, result.errors)
 
 
-def _unit(event: RawRoundTrip, ir: ModuleIR) -> tuple[str, str, int]:
-    """(kind, scope id, tape region) of the code that holds the round-trip."""
-    scope = next(s for s in ir.scopes.values() if any(c.index == event.call_index for c in s.calls))
-    if event.in_tape:
-        return TAPE, scope.id, event.block
-    return FUNCTION, scope.id, -1
+def _unit(origin: Origin) -> tuple[str, str, int]:
+    """(kind, scope id, tape block) of the code that holds the round-trip, from the finding's origin."""
+    if origin.block >= 0:
+        return TAPE, origin.scope, origin.block
+    return FUNCTION, origin.scope, -1
 
 
 def _position(unit: tuple[str, str, int], located: Located) -> Position | None:

@@ -10,7 +10,7 @@ Three kinds of entry, all data:
 * ``DECORATORS``: ``@tf.custom_gradient``.
 
 ``tf.GradientTape`` blocks are found by ``tapes.py``.  Users add their
-own callable APIs in ``[tool.tflint-grad] entry-points`` (see ``config.py``).
+own callable APIs in ``[tool.tflint-grad] entry-points`` (see ``tflint_grad/config.py``).
 """
 
 from __future__ import annotations
