@@ -36,7 +36,8 @@ def render(ir: ModuleIR) -> str:
         for call in scope.calls:
             args = "; ".join(deps_text(scope, a.deps) for a in call.args)
             where = "".join(f" block{b}" for b in call.blocks) + (f" loop{call.loop_depth}" if call.loop_depth else "")
-            lines.append(f"  c{call.index} {call.callee or '.' + str(call.attr)}({args}) on {deps_text(scope, call.receiver)}{where}")
+            name = call.callee or (f"<{call.operator}>" if call.operator else f".{call.attr}")
+            lines.append(f"  c{call.index} {name}({args}) on {deps_text(scope, call.receiver)}{where}")
         if scope.returns:
             lines.append(f"  return {deps_text(scope, scope.returns)}")
     return "\n".join(lines) + "\n"

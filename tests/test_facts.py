@@ -103,7 +103,7 @@ def test_calls_the_data_flow_treats_alike_keep_their_tags():
             s = tf.stop_gradient(w)
             n = tf.random.normal([2])
             w.assign_add(n)
-            loss = tf.reduce_sum(w)
+            loss = tf.reduce_sum(tf.where(w > 0, w, 0.0))
     """)
     def effect(callee):
         ((scope, call),) = calls_named(facts, callee)
@@ -117,6 +117,11 @@ def test_calls_the_data_flow_treats_alike_keep_their_tags():
         "w.assign_add": (Effect.BLOCKS, {Tag.STATE_MUTATION}),
         "tf.reduce_sum": (Effect.FLOWS, set()),
     }
+    ((scope, where),) = calls_named(facts, "tf.where")
+    (compare,) = [c for c in scope.calls if c.operator == "compare"]
+    assert where.args[0].deps[0].index == compare.index and compare.args[0].deps  # tf.where reads w through it
+    assert (facts.effect("m.py", scope, compare).effect, facts.effect("m.py", scope, compare).tags) == (
+        Effect.BLOCKS, {Tag.NONDIFFERENTIABLE})
 
 
 def test_the_reason_chain_of_a_helper():

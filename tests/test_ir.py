@@ -159,6 +159,20 @@ SNAPSHOTS = {
           return t#1
         """,
     ),
+    "a comparison keeps its operands": (
+        """
+        def f(x):
+            return tf.where(x > 0, tf.sqrt(x), 0.0)
+        """,
+        """
+        f:
+          x#0 param <- -
+          c2 <compare>(x#0; -) on -
+          c3 tf.sqrt(x#0) on free tf
+          c1 tf.where(c2; c3; -) on free tf
+          return c1
+        """,
+    ),
 }
 
 

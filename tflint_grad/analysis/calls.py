@@ -16,7 +16,7 @@ from ..ir.model import (
     JOIN, Arg, Call, CallableRef, Definition, Deps, Free, LambdaRef, Local, ModuleIR, Result, Scope,
     partial_ref, positional_args, self_name,
 )
-from .tables.apis import METHODS, Kind, classify, qualify
+from .tables.apis import METHODS, OPERATORS, Kind, classify, qualify
 from .tables.entry_points import CallableApi, find_callable_api, find_method_api
 from .project import Definition as ProjectDefinition
 from .project import Project
@@ -81,6 +81,8 @@ class Resolver:
         return table.get(index)
 
     def _resolve_call(self, module: ModuleIR, scope: Scope, call: Call) -> Target:
+        if call.operator is not None:
+            return Target(OPERATORS[call.operator], f"<{call.operator}>")
         if call.callee is None:
             return self._method(call.attr) if call.attr else UNKNOWN
         binding, rest = self.project.lookup_dotted(module, scope, call.callee)

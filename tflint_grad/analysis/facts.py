@@ -19,7 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..ir.model import Call, ModuleIR, Scope
-from .dataflow import Dataflow, RawRoundTrip, Reason
+from .dataflow import Dataflow, RawRoundTrip
+from .reach import Reason
 from .tables.entry_points import CallableApi
 from .project import Project
 from .tables.effects import EFFECT_OF_KIND, Effect, Tag, tags_of

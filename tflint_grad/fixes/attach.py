@@ -17,7 +17,8 @@ from typing import Callable
 
 import libcst as cst
 
-from ..analysis.dataflow import RawRoundTrip, Reason
+from ..analysis.dataflow import RawRoundTrip
+from ..analysis.reach import Reason
 from ..analysis.facts import Facts
 from ..findings import FileError, Finding, Origin, Position, Related
 from ..ir.located import Located

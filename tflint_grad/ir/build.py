@@ -487,6 +487,15 @@ class IRBuilder:
             return self.expr(node.value)
         return self.expr(node.elt)
 
+    def comparison(self, node: cst.Comparison) -> Deps:
+        """``a < b < c``: an operation whose operands are kept (``tf.where(x > 0, ...)`` reads ``x``
+        through it); the analysis decides that its value carries no gradient."""
+        index = self.locate(node)
+        operands = [node.left, *(target.comparator for target in node.comparisons)]
+        args = tuple(Arg(None, self.expr(operand)) for operand in operands)
+        self.scope.calls.append(Call(index, None, (), args, self.walk.blocks, None, self.walk.loop_depth, "compare"))
+        return (Result(index),)
+
     def named_expr(self, node: cst.NamedExpr) -> Deps:
         deps = self.expr(node.value)
         self.bind(node.target, deps, -1)
@@ -587,7 +596,7 @@ EXPRESSIONS: dict[type, Callable] = {
     cst.BinaryOperation: IRBuilder.binary,
     cst.BooleanOperation: IRBuilder.binary,
     cst.UnaryOperation: IRBuilder.unary,
-    cst.Comparison: IRBuilder.walk_only,
+    cst.Comparison: IRBuilder.comparison,
     cst.IfExp: IRBuilder.if_exp,
     cst.Tuple: IRBuilder.sequence,
     cst.List: IRBuilder.sequence,

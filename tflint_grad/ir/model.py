@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Union
 
-IR_VERSION = 1  # bump when the shape of the IR changes (caches keyed on it)
+IR_VERSION = 2  # bump when the shape of the IR changes (caches keyed on it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +133,7 @@ class Call:
     blocks: tuple[int, ...] = ()  # the ``with`` items around the call (positions in Scope.blocks), outermost first
     attr: str | None = None  # method name when the called expression is ``something.attr``
     loop_depth: int = 0  # for/while loops around the call in its scope
+    operator: str | None = None  # an operation recorded like a call: "compare" (``a < b``, its operands as args)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..findings import Severity
 from ..analysis.facts import Facts
-from .base import CONVERSION, NUMPY_CALL, Invalid, Rule, RoundTrip, advice
+from .base import CONVERSION, Invalid, Rule, RoundTrip, advice
 
 
 class HostConversionOfTensor(Rule):

@@ -21,6 +21,9 @@ class Kind(Enum):
     PROPAGATE = "propagate"  # result depends on the arguments (TensorFlow ops, unknown code)
 
 
+# Operations the IR records like calls (``Call.operator``): comparisons give booleans, never a gradient.
+OPERATORS = {"compare": Kind.OPAQUE}
+
 ROUND_TRIPS = {Kind.HOST_NUMERIC: "numpy-call", Kind.HOST_PREDICATE: "numpy-call", Kind.CONVERSION: "conversion"}
 
 # Methods called on a value, by name.

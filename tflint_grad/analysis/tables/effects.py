@@ -53,6 +53,7 @@ _METHOD_STATE = "assign assign_add assign_sub scatter_update scatter_add scatter
 EXACT_TAGS: dict[str, frozenset[Tag]] = {
     **{f"tensorflow.{name}": frozenset({Tag.NONDIFFERENTIABLE}) for name in _TF_NONDIFFERENTIABLE},
     **{f"tensor.{name}": frozenset({Tag.STATE_MUTATION}) for name in _METHOD_STATE},
+    "<compare>": frozenset({Tag.NONDIFFERENTIABLE}),
     "tensorflow.stop_gradient": frozenset({Tag.STOP_GRADIENT}),
     "tensorflow.py_function": frozenset({Tag.HOST_CALLBACK}),
     "tensorflow.numpy_function": frozenset({Tag.HOST_CALLBACK}),
