@@ -55,7 +55,7 @@ def test_a_fault_in_one_file_is_its_error_and_the_others_are_reported(two_files,
     assert result.returncode == 2  # an internal error happened, and says so
     assert result.stdout.startswith(FINDING)
     assert "bad.py:" not in result.stdout
-    assert "1 file could not be fully checked (errors on stderr), 1 because of an internal error in tflint-grad." in result.stdout
+    assert "1 error (see stderr), 1 from a bug in tflint-grad." in result.stdout
     assert result.stderr.startswith(f"error: bad.py: internal error while {wording} this file")
     assert "InjectedFault: TFLINT_GRAD_TEST_FAULT=" in result.stderr
     assert "this is a bug in tflint-grad, please report it" in result.stderr

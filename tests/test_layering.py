@@ -2,7 +2,7 @@
 layer's unit or lower layers, so the core can be tested, cached and reused alone.
 
     findings, exit codes  <-  isolation  <-  parse, discover  <-  ir  <-  analysis  <-  rules  <-  fixes, report
-        <-  config, engine, the fix loop, api  <-  cli, lsp, verify
+        <-  config, engine, cache, the fix loop, api, guard  <-  cli, lsp, verify, --add-noqa
 
 Within a layer, units do not import each other (``lsp`` never imports ``cli``),
 except where ALLOWED says so.  ``tflint_grad`` itself (``__version__`` and the
@@ -17,17 +17,17 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "tflint_grad"
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("findings", "exit_codes"),
+    ("findings", "exit_codes", "atomic"),
     ("isolation",),
     ("parse", "discover"),
     ("ir",),
     ("analysis",),
     ("rules",),
     ("fixes", "report"),
-    ("config", "engine", "fixes.fixer", "api"),
-    ("cli", "lsp", "verify", "__main__"),
+    ("config", "engine", "cache", "context", "baseline", "fixes.fixer", "api", "guard"),
+    ("cli", "lsp", "verify", "fixes.noqa", "__main__"),
 )
-ALLOWED = {("discover", "parse"), ("report", "fixes"), ("fixes.fixer", "engine"), ("fixes.fixer", "config"), ("engine", "config"),
+ALLOWED = {("discover", "parse"), ("engine", "cache"), ("baseline", "config"), ("fixes.noqa", "cli"), ("cli", "fixes.noqa"), ("report", "fixes"), ("fixes.fixer", "engine"), ("fixes.fixer", "config"), ("engine", "config"),
            ("api", "engine"), ("api", "config"), ("api", "fixes.fixer"), ("verify", "engine"), ("__main__", "cli")}
 UNITS = sorted((unit for layer in LAYERS for unit in layer), key=len, reverse=True)
 LAYER_OF = {unit: number for number, layer in enumerate(LAYERS) for unit in layer}

@@ -205,7 +205,7 @@ def test_unsafe_fix_that_joins_lines_stays_in_its_cell_and_keeps_the_magic_after
 def test_a_syntax_error_is_reported_in_its_cell(tmp_path):
     write(tmp_path / "broken.ipynb", notebook(("markdown", "# Title"), ("code", "import tensorflow as tf"), ("code", "x = 1\ny = (")))
     result = run_cli("broken.ipynb", cwd=tmp_path)
-    assert (result.returncode, result.stdout) == (1, "No findings, but 1 file could not be fully checked (errors on stderr).\n")
+    assert (result.returncode, result.stdout) == (1, "No findings, but 1 error (see stderr).\n")
     assert result.stderr.startswith("error: broken.ipynb:cell 3:2:1: syntax error: ")
 
 
@@ -322,7 +322,7 @@ def test_a_file_that_is_not_a_notebook_is_an_error_and_others_are_still_checked(
     (tmp_path / "good.py").write_text(GOOD_PY, encoding="utf-8")
     result = run_cli("bad.ipynb", "good.py", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (1, GOOD_FINDING.replace(
-        "warnings).\n", "warnings).\n1 file could not be fully checked (errors on stderr).\n"))
+        "warnings).\n", "warnings).\n1 error (see stderr).\n"))
     assert result.stderr == f"error: bad.ipynb: not a notebook: {message}\n"
 
 

@@ -132,13 +132,12 @@ def test_fix_hook_repairs_files_in_two_folders(project, pre_commit_home):
     assert "Fixed 6 findings, 2 remaining." in result.stdout
 
 
-def test_check_hook_analyses_many_files_in_several_folders_in_one_process(project, pre_commit_home):
-    """The cut in model/density.py is only visible with train.py (its caller) in the same run.
+def test_a_commit_that_stages_only_the_helper_fails_the_hook(project, pre_commit_home):
+    """The cut in model/density.py is differentiated by train.py: pre-commit passes
+    the changed files only, and the hook still sees the whole project.
 
-    Twelve files: without require_serial, pre-commit splits them into chunks
-    run in parallel, and (with its fixed shuffle, on this 2-core machine kind)
-    this pair lands in different chunks: the test then fails, as checked by
-    hand.  On a 1-core machine pre-commit never splits.
+    Twelve files run in one process (require_serial), and the cut is reported
+    once; the helper alone, then the entry file alone, each fail the hook.
     """
     files = {"train.py": (CROSS_FILE / "train.py").read_text()}
     files.update({f"pkg{i}/mod.py": f"VALUE = {i}\n" for i in range(9)})
@@ -149,7 +148,12 @@ def test_check_hook_analyses_many_files_in_several_folders_in_one_process(projec
     assert "model/density.py:11:13: TFG001 [*] np.exp on tensor 'log_scale' cuts the gradient" in result.stdout
     assert "Found 1 finding (1 gradient cut, 0 warnings)." in result.stdout
     alone = pre_commit(project, pre_commit_home, "tflint-grad", "model/density.py")
-    assert alone.returncode == 0, "without its caller the helper is not differentiated code"
+    assert alone.returncode == 1, alone.stdout
+    assert "model/density.py:11:13: TFG001 [*] np.exp on tensor 'log_scale' cuts the gradient: " in alone.stdout
+    assert "(train.py:" in alone.stdout  # the entry point, in the file that was not staged
+    entry = pre_commit(project, pre_commit_home, "tflint-grad", "train.py")
+    assert entry.returncode == 1, entry.stdout
+    assert "Also 1 finding in 1 file not named, in code that the files named differentiate: model/density.py (1)" in entry.stdout
 
 
 def test_hook_honours_the_project_excludes_and_skips_when_no_python_file_changed(project, pre_commit_home):

@@ -28,7 +28,7 @@ def check_paths(paths: list[str], config: Config | None = None, jobs: int | None
     """Check files and folders (folders are searched as the CLI does, honouring ``config.exclude``)."""
     config = config or Config()
     found = discover(paths, config.exclude)
-    errors = [FileError(path, "no such file or folder") for path in found.missing]
+    errors = list(found.errors)  # paths that do not exist or cannot be read
     sources = []
     for path in found.paths:
         loaded = load(path)

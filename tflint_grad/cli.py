@@ -13,14 +13,20 @@ import difflib
 import importlib
 import os
 import sys
+from dataclasses import dataclass
 
 from . import __version__
+from .cache import CACHE_ENV, Cache
+from .cache import FOLDER as CACHE_FOLDER
 from .config import Config, ConfigError, find_pyproject, load_config
+from .context import project_context, project_root
 from .discover import discover
 from .exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 from .findings import FileError
 from .isolation import DEBUG_ENV, debugging, isolated
 from .parse.load import STDIN, load
+from .parse.source import SourceFile
+from .report.progress import Progress
 from .rules import selector_error
 
 FORMATS = ("text", "json", "sarif", "github")
@@ -54,6 +60,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--diff", action="store_true", help="print the diff --fix would apply; write nothing")
     p.add_argument("--output-format", choices=FORMATS, default="text")
     p.add_argument("--stdin-filename", metavar="PATH", help="the name to report for '-' input")
+    p.add_argument("--statistics", action="store_true", help="print the number of findings per code instead of each finding")
+    p.add_argument("--add-noqa", action="store_true", help="add '# noqa: CODE' to the line of every current finding")
+    p.add_argument("--baseline", metavar="FILE",
+                   help="report only findings not recorded in FILE (JSON); records the current ones when FILE does not exist")
+    p.add_argument("--project-root", metavar="DIR",
+                   help="the project the files named belong to (default: nearest folder with pyproject.toml, setup.cfg or .git)")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    p.add_argument("--cache-dir", metavar="DIR", help=f"where the cache lives (default: PROJECT_ROOT/{CACHE_FOLDER}; "
+                                                     f"also {CACHE_ENV})")
     p.add_argument("--debug", action="store_true", help=f"re-raise internal errors with the traceback (also {DEBUG_ENV}=1)")
     p.add_argument("--version", action="version", version=f"tflint-grad {__version__}")
     return p
@@ -97,28 +112,85 @@ def resolve_config(args: argparse.Namespace, paths: list[str]) -> Config:
     return config.with_overrides(select=args.select, ignore=args.ignore, exclude=exclude)
 
 
-def run_check(args: argparse.Namespace) -> int:
+@dataclass
+class Inputs:
+    """What one run reads: the files named, the rest of their project, and what could not be read."""
+
+    sources: list[SourceFile]
+    context: list[SourceFile]
+    errors: list[FileError]
+    from_stdin: set[str]
+    cache: Cache | None
+    note: str = ""  # why the project context was not used, when that is worth saying
+    progress: Progress | None = None  # on a terminal only
+
+    @property
+    def analysis(self) -> dict:
+        """The keyword arguments every analysis of these inputs takes."""
+        return {"context": self.context, "cache": self.cache, "progress": self.progress}
+
+    def analysed(self) -> None:
+        """Erase the progress line before anything else is printed."""
+        if self.progress:
+            self.progress.close()
+
+
+def gather(args: argparse.Namespace, config: Config) -> Inputs:
     paths = args.paths or ["."]
-    config = resolve_config(args, paths)
     found = discover(paths, config.exclude, args.force_exclude)
-    errors: list[FileError] = [FileError(p, "no such file or folder") for p in found.missing]
-    sources = []
+    errors: list[FileError] = list(found.errors)
+    sources: list[SourceFile] = []
     from_stdin = set()
     for path in found.paths:
         shown = (args.stdin_filename or path) if path == STDIN else path
-        loaded = isolated("load", shown, lambda: load(path, args.stdin_filename if path == STDIN else None))
+        loaded = _load(path, shown, args.stdin_filename)
         (errors if isinstance(loaded, FileError) else sources).append(loaded)
         if path == STDIN:
             from_stdin.add(loaded.path)
+    root = os.path.abspath(args.project_root) if args.project_root else project_root(paths, args.stdin_filename)
+    if args.project_root and not os.path.isdir(root):
+        raise ConfigError(f"--project-root: no such folder: {args.project_root}")
+    context = project_context(root, [*found.paths, *from_stdin], config.exclude)
+    others = [loaded for path in context.paths if isinstance(loaded := _load(path, path, None), SourceFile)]
+    # No project, no cache folder dropped into whatever folder the run happens in (unless asked for).
+    folder = args.cache_dir or os.environ.get(CACHE_ENV) or (root and os.path.join(root, CACHE_FOLDER))
+    cache = Cache(folder) if folder and not args.no_cache else None
+    return Inputs(sources, others, errors, from_stdin, cache, context.note, Progress.for_terminal(len(sources) + len(others)))
 
+
+def _load(path: str, shown: str, stdin_filename: str | None) -> SourceFile | FileError:
+    return isolated("load", shown, lambda: load(path, stdin_filename if path == STDIN else None))
+
+
+def run_check(args: argparse.Namespace) -> int:
+    config = resolve_config(args, args.paths or ["."])
+    inputs = gather(args, config)
+    try:
+        return _run(args, config, inputs)
+    finally:
+        inputs.analysed()
+
+
+def _run(args: argparse.Namespace, config: Config, inputs: Inputs) -> int:
+    if inputs.note:
+        sys.stderr.write(f"note: {inputs.note}\n")
+    if args.add_noqa:
+        from .fixes.noqa import add_noqa
+
+        return add_noqa(inputs, config)
     if args.fix or args.diff:
-        return _fix(args, config, sources, errors, from_stdin)
+        return _fix(args, config, inputs)
     from .engine import check
 
-    report = check(sources, config)
-    errors += report.errors
-    _emit(args, list(report.findings), errors, {s.path: s for s in sources})
-    return exit_code(report.findings, errors)
+    report = check(inputs.sources, config, **inputs.analysis)
+    inputs.analysed()
+    findings, errors = list(report.findings), inputs.errors + list(report.errors)
+    if args.baseline:
+        from .baseline import apply_baseline
+
+        findings = apply_baseline(args.baseline, findings, {s.path: s for s in inputs.sources})
+    _emit(args, findings, errors, {s.path: s for s in inputs.sources}, elsewhere=report.elsewhere)
+    return exit_code([*findings, *report.elsewhere], errors)
 
 
 def exit_code(findings, errors) -> int:
@@ -129,27 +201,36 @@ def exit_code(findings, errors) -> int:
     return EXIT_FINDINGS if findings or errors else EXIT_CLEAN
 
 
-def _emit(args, findings, errors, sources, out=None) -> None:
+def _emit(args, findings, errors, sources, out=None, elsewhere=()) -> None:
     """The report on stdout (``out``: stderr when stdout carries fixed code), errors on stderr."""
     from .report import text
 
     out = out or sys.stdout
-    if args.output_format == "text":
-        out.write(text.render(findings, sources, args.unsafe_fixes, errors))
+    if args.output_format == "text" and args.statistics:
+        from .report.statistics import render as statistics
+
+        out.write(statistics(findings, args.unsafe_fixes, errors))
+    elif args.output_format == "text":
+        out.write(text.render(findings, sources, args.unsafe_fixes, errors, elsewhere))
     else:
         formats = importlib.import_module("tflint_grad.report.formats")
         out.write(formats.render(args.output_format, findings, errors, sources))
+    if elsewhere and (args.output_format != "text" or args.statistics):  # beside machine output, on stderr
+        sys.stderr.write(text.elsewhere(elsewhere) + "\n")
     sys.stderr.write(text.render_errors(errors, sources))
 
 
-def _fix(args, config: Config, sources, errors: list[FileError], from_stdin: set[str]) -> int:
-    from .fixes.fixer import fix
-    from .fixes.write import ChangedOnDisk, render, write_atomic
+def _fix(args, config: Config, inputs: Inputs) -> int:
+    """Fix, write, and report what is really on disk: a file left as it was keeps its findings."""
+    from .fixes.fixer import fix, revert
+    from .fixes.write import render, try_write
 
-    result = fix(sources, config, args.unsafe_fixes)
-    errors += list(result.report.errors) + list(result.errors)
+    sources, errors, from_stdin = inputs.sources, inputs.errors, inputs.from_stdin
+    result = fix(sources, config, args.unsafe_fixes, **inputs.analysis)
+    inputs.analysed()
     original = {s.path: s for s in sources}
     if args.diff:
+        errors += list(result.report.errors) + list(result.errors)
         for path in result.changed:
             sys.stdout.writelines(_diff(original[path], result.sources[path]))
         sys.stderr.write(f"Would fix {result.fixed} finding{'s' * (result.fixed != 1)}.\n")
@@ -160,11 +241,13 @@ def _fix(args, config: Config, sources, errors: list[FileError], from_stdin: set
     for path in from_stdin & set(result.sources):  # like ruff: stdin in, fixed code out, changed or not
         sys.stdout.buffer.write(render(result.sources[path]))
         sys.stdout.flush()
-    for path in set(result.changed) - from_stdin:
-        try:
-            write_atomic(path, result.sources[path])
-        except (ChangedOnDisk, OSError) as error:
-            errors.append(FileError(path, str(error)))
+    unwritten = {
+        path: FileError(path, f"not fixed: {reason}")
+        for path in result.changed
+        if path not in from_stdin and (reason := try_write(path, result.sources[path]))
+    }
+    result = revert(result, unwritten, original, config, **inputs.analysis)
+    errors += [*result.report.errors, *result.errors, *unwritten.values()]
     remaining = list(result.report.findings)
     _emit(args, remaining, errors, result.sources, out=sys.stderr if from_stdin else None)
     sys.stderr.write(f"Fixed {result.fixed} finding{'s' * (result.fixed != 1)}, {len(remaining)} remaining.\n")

@@ -5,14 +5,24 @@ version-control folders, virtual environments (any folder holding a
 ``pyvenv.cfg``), build output and caches, plus the user's ``exclude`` globs.
 Explicitly named files are always checked unless ``force_exclude`` is set (as
 in ruff, so a pre-commit hook can still honour the excludes).
+
+Each file is checked once however often it is reached (``a.py ./a.py``, a
+symlink beside its target): files are told apart by their real path and keep
+the first name they were given.  A path that cannot be checked - missing, a
+folder that cannot be read (named or met while walking), a dangling symlink, a
+symlink loop - becomes a :class:`FileError` and the walk goes on.  Symlinks to
+folders are not followed while walking, so a loop of folders cannot trap it.
 """
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import os
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
+
+from .findings import FileError
 
 from .parse.load import STDIN
 
@@ -21,12 +31,21 @@ SKIPPED_FOLDERS = frozenset({
     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".ipynb_checkpoints", "node_modules", ".eggs",
 })
 SUFFIXES = (".py", ".pyi", ".ipynb")
+T = TypeVar("T")
+
+# Why a path cannot be checked, by the errno of stat()ing it.
+UNUSABLE = {
+    errno.ENOENT: "no such file or folder",
+    errno.ENOTDIR: "no such file or folder",
+    errno.ELOOP: "symlink loop",
+    errno.EACCES: "cannot read: Permission denied",
+}
 
 
 @dataclass(frozen=True)
 class Discovered:
-    paths: list[str]
-    missing: list[str]  # named on the command line but not there
+    paths: list[str]  # each file once, under the first name it was reached by
+    errors: list[FileError]  # paths that cannot be checked, with the reason
 
 
 def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
@@ -43,22 +62,43 @@ def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
 
 def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False) -> Discovered:
     found: list[str] = []
-    missing: list[str] = []
+    errors: list[FileError] = []
     for path in paths:
-        if path == STDIN:
+        problem = None if path == STDIN else unusable(path)
+        if problem:
+            errors.append(FileError(path, problem))
+        elif path != STDIN and os.path.isdir(path):
+            found.extend(_walk(path, exclude, errors))
+        elif not (force_exclude and is_excluded(path, exclude)):
             found.append(path)
-        elif os.path.isdir(path):
-            found.extend(_walk(path, exclude))
-        elif os.path.exists(path) or os.path.islink(path):
-            if not (force_exclude and is_excluded(path, exclude)):
-                found.append(path)
-        else:
-            missing.append(path)
-    return Discovered(list(dict.fromkeys(found)), missing)
+    return Discovered(_first_of_each(found, lambda p: p), _first_of_each(errors, lambda e: e.path))
 
 
-def _walk(root: str, exclude: tuple[str, ...]) -> Iterator[str]:
-    for folder, subfolders, files in os.walk(root):
+def _first_of_each(items: list[T], path_of: Callable[[T], str]) -> list[T]:
+    """The items in order, dropping any whose path is the same file as an earlier one's."""
+    kept: dict[str, T] = {}
+    for item in items:
+        path = path_of(item)
+        kept.setdefault(path if path == STDIN else os.path.realpath(path), item)
+    return list(kept.values())
+
+
+def unusable(path: str) -> str | None:
+    """Why the path cannot be checked (it cannot be stat()ed), or None."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno == errno.ENOENT and os.path.islink(path):
+            return f"dangling symlink (to {os.readlink(path)!r}, which does not exist)"
+        return UNUSABLE.get(error.errno, f"cannot read: {error.strerror or error}")
+    return None
+
+
+def _walk(root: str, exclude: tuple[str, ...], errors: list[FileError]) -> Iterator[str]:
+    def unreadable(error: OSError) -> None:
+        errors.append(FileError(error.filename or root, f"cannot read folder: {error.strerror or error}"))
+
+    for folder, subfolders, files in os.walk(root, onerror=unreadable):
         subfolders[:] = sorted(
             d for d in subfolders
             if d not in SKIPPED_FOLDERS
@@ -68,5 +108,10 @@ def _walk(root: str, exclude: tuple[str, ...]) -> Iterator[str]:
         )
         for name in sorted(files):
             path = os.path.join(folder, name)
-            if name.endswith(SUFFIXES) and not is_excluded(path, exclude):
+            if not name.endswith(SUFFIXES) or is_excluded(path, exclude):
+                continue
+            problem = unusable(path) if os.path.islink(path) else None
+            if problem:
+                errors.append(FileError(path, problem))
+            else:
                 yield path

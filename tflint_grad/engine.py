@@ -13,18 +13,20 @@ import gc
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from typing import Callable
 
 from .analysis.facts import analyse
 from .analysis.project import Project, absolute_import, module_name
+from .cache import Cache, fingerprint
 from .config import Config
 from .findings import FileError, Finding
 from .fixes.attach import noqa_errors, to_findings
 from .ir.build import build_ir
 from .ir.located import Located
-from .ir.model import ModuleIR
-from .isolation import internal_error, isolated
+from .ir.model import IR_VERSION, ModuleIR
+from .isolation import FAULT_ENV, internal_error, isolated
 from .parse.source import SourceFile, parse
 
 ROOT_MARKERS = re.compile(r"tensorflow|keras|GradientTape")
@@ -33,18 +35,31 @@ PARALLEL_MIN_FILES = 48  # below this, starting worker processes costs more than
 
 @dataclass(frozen=True)
 class Report:
-    findings: tuple[Finding, ...]
+    findings: tuple[Finding, ...]  # in the files checked
     errors: tuple[FileError, ...]
     checked: int  # files read and considered
+    # Findings in other files of the project (the context) whose differentiated
+    # entry point is in a file checked: a cut that a named file suffers elsewhere.
+    elsewhere: tuple[Finding, ...] = ()
 
 
 class Session:
-    """One analysis run over a set of sources; locates nodes lazily, once per file."""
+    """One analysis run; locates nodes lazily, once per file.
 
-    def __init__(self, sources: list[SourceFile], config: Config, jobs: int | None = None) -> None:
-        self.sources = {s.path: s for s in sources}
+    ``sources`` are the files checked (their findings and errors are
+    reported); ``context`` the other files of the project, analysed with them
+    so that calls are followed both ways across files, but not reported.
+    """
+
+    def __init__(self, sources: list[SourceFile], config: Config, jobs: int | None = None,
+                 context: list[SourceFile] = (), cache: Cache | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
+        self.named = {s.path for s in sources}
+        self.sources = {s.path: s for s in [*context, *sources]}
         self.config = config
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
+        self.cache = cache if cache is not None and not os.environ.get(FAULT_ENV) else None
+        self.progress = progress  # told how many files have been parsed so far
         self.parsed: set[str] = set()
         self.errors: list[FileError] = []
         self._located: dict[str, Located] = {}
@@ -88,14 +103,22 @@ class Session:
         )
 
     def _summarise(self, paths: list[str]) -> list[ModuleIR | FileError]:
-        """Parse and summarise, in worker processes when there is enough work."""
-        sources = [self.sources[p] for p in paths]
-        jobs = min(self.jobs, len(paths) // PARALLEL_MIN_FILES)
-        with cyclic_gc_paused():
-            if jobs <= 1:
-                return [summarise(s) for s in sources]
-            with ProcessPoolExecutor(jobs) as pool:
-                return list(pool.map(summarise, sources, chunksize=16))
+        """Parse and summarise what the cache does not hold, in worker processes when there is enough work."""
+        keys = {p: fingerprint(p, self.sources[p].text, IR_VERSION) for p in paths} if self.cache else {}
+        done = {p: found for p in keys if (found := self.cache.get("modules", keys[p])) is not None}
+        todo = [self.sources[p] for p in paths if p not in done]
+        jobs = min(self.jobs, len(todo) // PARALLEL_MIN_FILES)
+        with cyclic_gc_paused(), ProcessPoolExecutor(jobs) if jobs > 1 else nullcontext() as pool:
+            results = pool.map(summarise, todo, chunksize=16) if pool else map(summarise, todo)
+            for source, result in zip(todo, results):
+                done[source.path] = result
+                if self.progress:
+                    self.progress(len(self.parsed) + len(done))
+        for source in todo:
+            result = done[source.path]
+            if self.cache and not (isinstance(result, FileError) and result.internal):
+                self.cache.put("modules", keys[source.path], result)
+        return [done[p] for p in paths]
 
     def locate(self, path: str) -> Located:
         if path not in self._located:
@@ -103,15 +126,40 @@ class Session:
         return self._located[path]
 
     def run(self) -> Report:
+        key = self._run_key() if self.cache else ""
+        cached = self.cache.get("runs", key) if self.cache else None
+        if isinstance(cached, Report):
+            return cached
         summaries = self.summaries()
         self.facts = analyse(Project(summaries), self.config.entry_points)
         self.errors += _scope_errors(self.facts.failed)
-        findings, errors = to_findings(self.facts, self.locate, self.config.select, self.config.ignore)
+        findings, errors = to_findings(
+            self.facts, self.locate, self.config.select, self.config.ignore,
+            keep=lambda raw: raw.path in self.named or raw.reason.path in self.named,
+        )
         self.errors += errors
-        for source in self.sources.values():
-            self.errors += noqa_errors(source.path, source.text)
+        for path in self.named:
+            self.errors += noqa_errors(path, self.sources[path].text)
         findings.sort(key=lambda f: f.sort_key)
-        return Report(tuple(findings), tuple(sorted(self.errors, key=lambda e: e.path)), len(self.sources))
+        report = Report(
+            tuple(f for f in findings if f.path in self.named),
+            tuple(sorted((e for e in self.errors if e.path in self.named), key=lambda e: e.path)),
+            len(self.named),
+            tuple(f for f in findings if f.path not in self.named),
+        )
+        if self.cache and not any(error.internal for error in self.errors):
+            self.cache.put("runs", key, report)
+        return report
+
+    def _run_key(self) -> str:
+        """Everything a report depends on: each file's path, role and text, the settings, the formats."""
+        files = tuple(sorted(
+            # a notebook's raw bytes too: messages name cells, which markdown cells renumber
+            (path, path in self.named, fingerprint(source.text, source.raw if source.kind == "notebook" else b""))
+            for path, source in self.sources.items()
+        ))
+        config = (self.config.select, self.config.ignore, self.config.entry_points)
+        return fingerprint(IR_VERSION, config, files)
 
 
 def _scope_errors(failed: dict[tuple[str, str], Exception]) -> list[FileError]:
@@ -174,5 +222,7 @@ def _imported_paths(imported: str, by_module: dict[str, list[str]]) -> list[str]
     return [path for i in range(1, len(parts) + 1) for path in by_module.get(".".join(parts[:i]), ())]
 
 
-def check(sources: list[SourceFile], config: Config, jobs: int | None = None) -> Report:
-    return Session(sources, config, jobs).run()
+def check(sources: list[SourceFile], config: Config, jobs: int | None = None,
+          context: list[SourceFile] = (), cache: Cache | None = None,
+          progress: Callable[[int], None] | None = None) -> Report:
+    return Session(sources, config, jobs, context, cache, progress).run()

@@ -73,16 +73,18 @@ def to_findings(
     locate: Callable[[str], Located],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    keep: Callable[[RawRoundTrip], bool] = lambda raw: True,
 ) -> tuple[list[Finding], list[FileError]]:
-    """The findings of the selected rules, and the files whose events could not be
-    located or worded (an internal error: that file's findings are dropped, the others kept)."""
+    """The findings of the selected rules for the events ``keep`` wants (the files
+    reported), and the files whose events could not be located or worded (an
+    internal error: that file's findings are dropped, the others kept)."""
     findings: list[Finding] = []
     failed: dict[str, FileError] = {}
     for rule in RULES:
         if not is_selected(rule.code, select, ignore):
             continue
         for raw in rule.check(facts):
-            if raw.path in failed:
+            if raw.path in failed or not keep(raw):
                 continue
             result = isolated("locate", raw.path, lambda: _finding(rule, raw, locate))
             if isinstance(result, FileError):

@@ -27,9 +27,13 @@ MAX_ROUNDS = 10
 class FixResult:
     sources: dict[str, SourceFile]  # the fixed text of every file (unchanged ones included)
     changed: tuple[str, ...]  # paths whose text changed
-    fixed: int  # findings repaired
+    fixed_in: dict[str, int]  # findings repaired, by path
     report: Report  # what remains after fixing
     errors: tuple[FileError, ...]  # fixes that were refused
+
+    @property
+    def fixed(self) -> int:
+        return sum(self.fixed_in.values())
 
 
 def _compiles(text: str) -> str | None:
@@ -56,11 +60,13 @@ def breaks(before: str, after: str) -> str | None:
     return _compiles(after) if _compiles(before) is None else None
 
 
-def fix(sources: list[SourceFile], config: Config, unsafe: bool) -> FixResult:
-    current = {s.path: s for s in sources}
+def fix(sources: list[SourceFile], config: Config, unsafe: bool, **analysis) -> FixResult:
+    """``analysis``: the project context and cache, passed on to every ``check``."""
+    original = {s.path: s for s in sources}
+    current = dict(original)
     refused: dict[str, FileError] = {}
-    fixed = 0
-    report = check(list(current.values()), config)
+    fixed_in: dict[str, int] = {}
+    report = check(list(current.values()), config, **analysis)
     for _ in range(MAX_ROUNDS):
         by_path: dict[str, list] = {}
         for finding in report.findings:
@@ -74,16 +80,35 @@ def fix(sources: list[SourceFile], config: Config, unsafe: bool) -> FixResult:
             text = apply_edits(current[path].text, edits)
             problem = breaks(current[path].text, text)
             if problem:
-                refused[path] = FileError(path, f"internal error: fixing would leave invalid code ({problem}); file left unchanged")
+                refused[path] = FileError(
+                    path, f"internal error: fixing would leave invalid code ({problem}); file left unchanged", internal=True)
                 continue
             current[path] = replace(current[path], text=text)
-            fixed += len(applied)
+            fixed_in[path] = fixed_in.get(path, 0) + len(applied)
             progress = True
         if not progress:
             break
-        report = check(list(current.values()), config)
-    for path in refused:
-        current[path] = next(s for s in sources if s.path == path)
-    original = {s.path: s.text for s in sources}
-    changed = tuple(p for p, s in current.items() if s.text != original[p])
-    return FixResult(current, changed, fixed, report, tuple(refused.values()))
+        report = check(list(current.values()), config, **analysis)
+    changed = tuple(p for p, s in current.items() if s.text != original[p].text)
+    result = FixResult(current, changed, fixed_in, report, tuple(refused.values()))
+    return revert(result, refused, original, config, **analysis)
+
+
+def revert(result: FixResult, paths, original: dict[str, SourceFile], config: Config, **analysis) -> FixResult:
+    """The result with the fixes of ``paths`` undone (a refused fix, a failed write), and what then remains.
+
+    The project is analysed again when a file goes back to its original text,
+    so its findings are reported as they stand on disk and are not counted
+    as fixed.
+    """
+    undone = {p for p in paths if p in result.changed}
+    if not undone:
+        return result
+    sources = {**result.sources, **{p: original[p] for p in undone}}
+    return FixResult(
+        sources,
+        tuple(p for p in result.changed if p not in undone),
+        {p: n for p, n in result.fixed_in.items() if p not in undone},
+        check(list(sources.values()), config, **analysis),
+        result.errors,
+    )

@@ -6,12 +6,16 @@ from ..findings import FileError, Finding, Severity
 from .locations import display
 
 
-def render(findings: list[Finding], sources, unsafe_fixes: bool, errors: list[FileError] = ()) -> str:
+def render(findings: list[Finding], sources, unsafe_fixes: bool, errors: list[FileError] = (),
+           others: list[Finding] = ()) -> str:
     lines = []
     for finding in findings:
         marker = " [*]" if finding.fix and (finding.fix.safe or unsafe_fixes) else ""
         lines.append(f"{display(finding.path, finding.span.start, sources)}: {finding.code}{marker} {finding.message}")
-    lines.append(summary(findings, unsafe_fixes, errors))
+    if findings or errors or not others:
+        lines.append(summary(findings, unsafe_fixes, errors))
+    if others:
+        lines.append(elsewhere(others))
     return "\n".join(lines) + "\n"
 
 
@@ -46,9 +50,18 @@ def summary(findings: list[Finding], unsafe_fixes: bool, errors: list[FileError]
 
 
 def _failed(errors: list[FileError]) -> str:
-    paths = {error.path for error in errors}
-    internal = {error.path for error in errors if error.internal}
-    text = f"{len(paths)} file{'s' * (len(paths) != 1)} could not be fully checked (errors on stderr)"
-    if internal:
-        text += f", {len(internal)} because of an internal error in tflint-grad"
-    return text
+    internal = sum(1 for error in errors if error.internal)
+    text = f"{len(errors)} error{'s' * (len(errors) != 1)} (see stderr)"
+    return text + f", {internal} from a bug in tflint-grad" if internal else text
+
+
+def elsewhere(findings: list[Finding]) -> str:
+    """One line for the cuts that code in the files named suffers in files not named."""
+    by_path: dict[str, int] = {}
+    for finding in findings:
+        by_path[finding.path] = by_path.get(finding.path, 0) + 1
+    files = ", ".join(f"{path} ({count})" for path, count in sorted(by_path.items()))
+    n, m = len(findings), len(by_path)
+    return (f"Also {n} finding{'s' * (n != 1)} in {m} file{'s' * (m != 1)} not named, in code that the files named "
+            f"differentiate: {files}; name {'them' if m != 1 else 'it'} to see {'them' if n != 1 else 'it'}.")
+

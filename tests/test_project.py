@@ -1,0 +1,251 @@
+"""The whole program everywhere: project context for named files, the cache,
+and the adoption flags (--statistics, --add-noqa, --baseline), through the
+real CLI on a two-file package (``train.py`` fits with a loss from
+``mylib/losses.py``, which uses numpy)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+import tflint_grad.cache
+from conftest import ROOT, run_cli
+from tflint_grad.cache import Cache
+from tflint_grad.config import Config
+from tflint_grad.engine import Report, Session
+from tflint_grad.parse.load import load
+
+LOSSES = textwrap.dedent("""\
+    import numpy as np
+
+
+    def loss(y_true, y_pred):
+        return np.mean((y_true - y_pred) ** 2) + np.log(np.exp(y_pred).sum())
+""")
+TRAIN = textwrap.dedent("""\
+    import numpy as np
+    import tensorflow as tf
+
+    from mylib.losses import loss
+
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss=loss)
+    model.fit(np.ones((4, 2)), np.ones((4, 1)))
+""")
+CUTS = [  # (line:col, code) in mylib/losses.py
+    ("5:12", "TFG001"), ("5:46", "TFG001"), ("5:53", "TFG001"),
+]
+VIA = "loss is passed as loss to model.compile (train.py:7)"
+
+
+@pytest.fixture
+def package(tmp_path: Path) -> Path:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "example"\n')
+    (tmp_path / "mylib").mkdir()
+    (tmp_path / "mylib" / "__init__.py").write_text("")
+    (tmp_path / "mylib" / "losses.py").write_text(LOSSES)
+    (tmp_path / "train.py").write_text(TRAIN)
+    return tmp_path
+
+
+def findings(output: str, path: str = "mylib/losses.py") -> list[tuple[str, str]]:
+    return [(line.split(":", 3)[1] + ":" + line.split(":", 3)[2], line.split(" ")[1])
+            for line in output.splitlines() if line.startswith(path + ":")]
+
+
+# --- project context ------------------------------------------------------------------
+
+
+def test_naming_only_the_helper_reports_its_cuts_with_the_entry_point_in_the_other_file(package):
+    result = run_cli("mylib/losses.py", "--no-cache", cwd=package)
+    assert result.returncode == 1
+    assert findings(result.stdout) == CUTS
+    assert f"cuts the gradient: {VIA}" in result.stdout.splitlines()[0]
+    related = json.loads(run_cli("mylib/losses.py", "--no-cache", "--output-format", "json", cwd=package).stdout)
+    assert {(r["filename"], r["location"]["row"]) for entry in related for r in entry["related"]} == {("train.py", 7)}
+
+
+def test_naming_only_the_entry_file_says_where_its_cuts_are(package):
+    result = run_cli("train.py", "--no-cache", cwd=package)
+    assert result.returncode == 1
+    assert result.stdout == ("Also 3 findings in 1 file not named, in code that the files named differentiate: "
+                             "mylib/losses.py (3); name it to see them.\n")
+
+
+def test_without_a_project_marker_the_files_named_are_all_there_is(package):
+    (package / "pyproject.toml").unlink()
+    result = run_cli("mylib/losses.py", "--no-cache", cwd=package)
+    assert (result.returncode, result.stdout) == (0, "All checks passed!\n")
+    pinned = run_cli("mylib/losses.py", "--no-cache", "--project-root", ".", cwd=package)
+    assert findings(pinned.stdout) == CUTS
+
+
+def test_a_fix_in_project_context_writes_only_the_files_named(package):
+    result = run_cli("--fix", "mylib/losses.py", "--no-cache", cwd=package)
+    assert result.returncode == 1  # np.mean's fix is unsafe: one finding remains
+    assert (package / "mylib" / "losses.py").read_text() == LOSSES.replace("np.log(np.exp(", "tf.math.log(tf.exp(").replace(
+        "import numpy as np\n", "import numpy as np\nimport tensorflow as tf\n")
+    assert (package / "train.py").read_text() == TRAIN
+
+
+# --- the cache --------------------------------------------------------------------------
+
+
+def test_the_cache_folder_is_tagged_and_ignored(package):
+    run_cli("mylib/losses.py", cwd=package)
+    cache = package / ".tflint_grad_cache"
+    assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55\n")
+    assert (cache / ".gitignore").read_text() == "*\n"
+    assert {p.name for p in (cache / tflint_grad.__version__).iterdir()} == {"modules", "runs"}
+
+
+def test_concurrent_runs_share_the_cache_safely(package):
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: run_cli("mylib/losses.py", cwd=package), range(4)))
+    for result in [*results, run_cli("mylib/losses.py", cwd=package)]:
+        assert (result.returncode, findings(result.stdout)) == (1, CUTS), result.stderr
+        assert result.stderr == ""
+
+
+def test_corrupt_truncated_and_foreign_entries_are_ignored_and_rewritten(package, tmp_path_factory):
+    run_cli("mylib/losses.py", cwd=package)
+    entries = [p for p in (package / ".tflint_grad_cache").rglob("*") if p.is_file() and p.parent.parent.name in ("modules", "runs")]
+    assert len(entries) >= 3
+    for number, entry in enumerate(entries):
+        data = entry.read_bytes()
+        entry.write_bytes(data[: len(data) // 2] if number % 2 else bytes(b ^ 0xFF for b in data))
+    again = run_cli("mylib/losses.py", cwd=package)
+    assert (again.returncode, findings(again.stdout), again.stderr) == (1, CUTS, "")
+    assert all(Cache(package / ".tflint_grad_cache")._sign(e.read_bytes()[32:]) == e.read_bytes()[:32] for e in entries)
+    # Entries signed by another user's key are never unpickled.
+    stranger = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("stranger"))}
+    other = subprocess.run([sys.executable, "-m", "tflint_grad", "mylib/losses.py"], cwd=package, env=stranger,
+                           capture_output=True, text=True, timeout=300)
+    assert (other.returncode, findings(other.stdout), other.stderr) == (1, CUTS, "")
+
+
+def session(package: Path, cache: Cache, config: Config = Config()) -> Session:
+    named = [load(str(package / "mylib" / "losses.py"))]
+    return Session(named, config, jobs=1, context=[load(str(package / "train.py"))], cache=cache)
+
+
+def test_entries_of_another_tool_or_summary_version_are_never_read(package, monkeypatch):
+    """A signed entry is trusted: prove it is read for its own version and only for it."""
+    cache = Cache(package / "cache")
+    poison = Report(findings=(), errors=(), checked=99)
+    cache.put("runs", session(package, cache)._run_key(), poison)
+    assert session(package, cache).run() is not None and session(package, cache).run().checked == 99  # read back
+    monkeypatch.setattr(tflint_grad.cache, "__version__", "0.0.0-other")
+    assert [f.span.start.line for f in session(package, Cache(package / "cache")).run().findings] == [5, 5, 5]
+    monkeypatch.undo()
+    monkeypatch.setattr("tflint_grad.engine.IR_VERSION", 999)
+    assert [f.span.start.line for f in session(package, cache).run().findings] == [5, 5, 5]
+
+
+def test_a_configuration_change_is_seen_by_the_next_run(package):
+    (package / "train.py").write_text(TRAIN.replace('model.compile(optimizer="adam", loss=loss)\nmodel.fit(np.ones((4, 2)), np.ones((4, 1)))\n',
+                                                    "import mytrainer\nmytrainer.fit(loss)\n"))
+    first = run_cli("mylib/losses.py", cwd=package)
+    assert (first.returncode, first.stdout) == (0, "All checks passed!\n")
+    with open(package / "pyproject.toml", "a") as config:
+        config.write('[tool.tflint-grad]\nentry-points = [{ function = "mytrainer.fit", position = 0 }]\n')
+    second = run_cli("mylib/losses.py", cwd=package)
+    assert (second.returncode, findings(second.stdout)) == (1, CUTS)
+
+
+# --- adoption flags ---------------------------------------------------------------------------
+
+
+def test_statistics_counts_per_code(package):
+    (package / "train.py").write_text(TRAIN + "with tf.GradientTape() as tape:\n    y = model(np.ones((1, 2)))\n"
+                                      "    z = float(y) + np.exp(y)\n")
+    result = run_cli("--statistics", ".", "--no-cache", cwd=package)
+    assert (result.returncode, result.stdout) == (1, "4\tTFG001\t[*] numpy-call-on-tensor\n1\tTFG002\t    host-conversion-of-tensor\n")
+
+
+def test_add_noqa_silences_every_current_finding_and_keeps_other_tools_codes(package):
+    (package / "mylib" / "losses.py").write_text(LOSSES.replace(".sum())\n", ".sum())  # noqa: E501\n"))
+    result = run_cli("--add-noqa", ".", "--no-cache", cwd=package)
+    assert (result.returncode, result.stdout) == (0, "Added 1 noqa directive.\n")
+    assert (package / "mylib" / "losses.py").read_text() == LOSSES.replace(".sum())\n", ".sum())  # noqa: E501, TFG001\n")
+    assert run_cli(".", "--no-cache", cwd=package).stdout == "All checks passed!\n"
+
+
+def test_add_noqa_leaves_a_line_that_ends_inside_a_string(tmp_path):
+    text = 'import numpy as np\nimport tensorflow as tf\nw = tf.Variable(1.0)\nwith tf.GradientTape() as t:\n    y = (np.exp(w), """\n    doc""")\n'
+    (tmp_path / "a.py").write_text(text)
+    result = run_cli("--add-noqa", "a.py", "--no-cache", cwd=tmp_path)
+    assert result.stdout == "Added 0 noqa directives (1 line cannot take a comment: inside a string or after a backslash).\n"
+    assert (tmp_path / "a.py").read_text() == text
+
+
+def test_baseline_records_then_reports_only_new_findings_even_after_lines_move(package):
+    recorded = run_cli("--baseline", "tflint-baseline.json", ".", "--no-cache", cwd=package)
+    assert (recorded.returncode, recorded.stdout) == (0, "All checks passed!\n")
+    assert recorded.stderr == "Recorded 3 findings in the baseline tflint-baseline.json.\n"
+    baseline = json.loads((package / "tflint-baseline.json").read_text())
+    assert baseline["findings"][0] == {"path": "mylib/losses.py", "code": "TFG001",
+                                       "line": "return np.mean((y_true - y_pred) ** 2) + np.log(np.exp(y_pred).sum())"}
+    (package / "mylib" / "losses.py").write_text("# moved down\n\n" + LOSSES + "\n\ndef more(y):\n    return np.sin(y)\n")
+    (package / "train.py").write_text(TRAIN.replace("loss=loss", "loss=lambda a, b: loss(a, b) + more(b)").replace(
+        "import loss", "import loss, more"))
+    later = run_cli("--baseline", "tflint-baseline.json", ".", "--no-cache", cwd=package)
+    assert later.returncode == 1
+    assert findings(later.stdout, "./mylib/losses.py") == [("11:12", "TFG001")]  # only np.sin is new; the moved line still matches
+
+
+# --- the progress line ------------------------------------------------------------------------
+
+
+def run_on_a_terminal(*args: str, cwd: Path, after: str) -> tuple[int, str]:
+    """The CLI with stderr on a real pseudo-terminal; what the terminal received."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TFLINT_GRAD_PROGRESS_AFTER": after}
+    process = subprocess.Popen([sys.executable, "-m", "tflint_grad", *args], cwd=cwd, env=env,
+                               stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    received = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(leader)
+    return process.wait(timeout=300), received.decode()
+
+
+def test_progress_is_drawn_on_a_terminal_and_erased(package):
+    returncode, terminal = run_on_a_terminal("mylib/losses.py", "--no-cache", cwd=package, after="0")
+    assert returncode == 1
+    assert "\rtflint-grad: parsed 1 of 3 files" in terminal
+    assert terminal.endswith("\r" + " " * len("tflint-grad: parsed 3 of 3 files") + "\r")
+
+
+def test_no_progress_on_a_short_run_or_off_a_terminal(package):
+    assert run_on_a_terminal("mylib/losses.py", "--no-cache", cwd=package, after="60") == (1, "")
+    assert run_cli("mylib/losses.py", "--no-cache", cwd=package).stderr == ""
+
+
+def test_installed_code_has_no_project_context(package):
+    installed = package / ".venv" / "lib" / "python3.11" / "site-packages" / "lib_a"
+    installed.mkdir(parents=True)
+    (package / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (installed / "mod.py").write_text(LOSSES)
+    # The package's own pyproject.toml is above, but an installed library is not part of that project:
+    # no project, so no context to analyse and no cache folder made for it.
+    result = run_cli(str(installed / "mod.py"), cwd=package)
+    assert (result.returncode, result.stdout) == (0, "All checks passed!\n")
+    assert not (package / ".tflint_grad_cache").exists()
+    assert run_cli("mylib/losses.py", cwd=package).returncode == 1 and (package / ".tflint_grad_cache").is_dir()

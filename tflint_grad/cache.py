@@ -1,0 +1,113 @@
+"""The cache: what an unchanged file or an unchanged run needs no second time.
+
+Two kinds of entry live in ``.tflint_grad_cache/`` at the project root (or
+``--cache-dir``), in one folder per tool version, as ``.ruff_cache`` does:
+
+* ``modules/``: one module's summary, keyed by its path, the hash of its
+  text and the summary format version, so only changed files are parsed;
+* ``runs/``: a whole run's report, keyed by every input file's hash and the
+  configuration, so an unchanged tree needs no fixpoint at all.
+
+Entries are pickles, and a pickle can run code when loaded.  A cache folder
+can come with a repository someone else made, so every entry carries an
+HMAC-SHA256 of its bytes under a key that only this user holds
+(``$XDG_CACHE_HOME/tflint-grad/key``, mode 600); an entry that was not
+written by this user, is cut short or is corrupt fails the check and is
+ignored, then rewritten.  Writes go to a temporary file renamed into place, so
+concurrent runs never see half an entry; the last writer wins with an equally
+valid one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import tempfile
+from pathlib import Path
+
+from . import __version__
+from .atomic import replace_atomically
+
+FOLDER = ".tflint_grad_cache"
+CACHE_ENV = "TFLINT_GRAD_CACHE_DIR"
+TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by tflint-grad.\n"
+DIGEST = hashlib.sha256().digest_size
+
+
+def fingerprint(*parts: object) -> str:
+    """A stable hash of plain values (strings, numbers, tuples of them)."""
+    return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Cache:
+    def __init__(self, folder: str | os.PathLike) -> None:
+        self.root = Path(folder)
+        self.folder = self.root / __version__
+        self._key: bytes | None = None
+
+    # -- entries ---------------------------------------------------------------
+    def get(self, kind: str, key: str) -> object | None:
+        """The entry, or None when it is missing, foreign, truncated or corrupt."""
+        try:
+            data = (self.folder / kind / key[:2] / key).read_bytes()
+        except OSError:
+            return None
+        signature, body = data[:DIGEST], data[DIGEST:]
+        if not hmac.compare_digest(signature, self._sign(body)):
+            return None
+        try:
+            return pickle.loads(body)
+        except Exception:  # noqa: BLE001 - signed but unreadable (an older Python's pickle): a miss
+            return None
+
+    def put(self, kind: str, key: str, value: object) -> None:
+        """Store an entry; a cache that cannot be written only costs speed."""
+        try:
+            body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            target = self.folder / kind / key[:2] / key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._mark_root()
+            replace_atomically(target, self._sign(body) + body)
+        except (OSError, pickle.PicklingError, RecursionError):
+            return
+
+    # -- the folder and the key ---------------------------------------------------
+    def _mark_root(self) -> None:
+        """CACHEDIR.TAG (backup tools skip the folder) and a .gitignore of everything."""
+        for name, text in (("CACHEDIR.TAG", TAG), (".gitignore", "*\n")):
+            path = self.root / name
+            if not path.exists():
+                path.write_text(text)
+
+    def _sign(self, body: bytes) -> bytes:
+        if self._key is None:
+            self._key = user_key()
+        return hmac.new(self._key, body, hashlib.sha256).digest()
+
+
+def user_key() -> bytes:
+    """This user's secret for signing cache entries, made on first use."""
+    home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tflint-grad"
+    path = home / "key"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=home, prefix=".key-")
+        with os.fdopen(handle, "wb") as out:  # mkstemp makes it mode 600
+            out.write(key)
+        try:
+            os.link(temporary, path)  # the first run to get here wins; the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+        return path.read_bytes()
+    except OSError:
+        return key  # no writable home: entries of this run only verify within it
