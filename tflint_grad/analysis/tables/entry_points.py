@@ -7,7 +7,7 @@ Three kinds of entry, all data:
   ...)``).  ``inherit`` entries (``tf.map_fn``, ``tf.cond`` ...) only pass
   differentiation on when the call itself sits in differentiated code.
 * ``CLASS_METHODS``: methods of Keras Layer/Model/Loss subclasses.
-* ``DECORATORS``: ``@tf.custom_gradient``.
+* ``GRADIENT_DEFINING``: decorators such as ``@tf.custom_gradient``.
 
 ``tf.GradientTape`` blocks are found by ``tapes.py``.  Users add their
 own callable APIs in ``[tool.tflint-grad] entry-points`` (see ``tflint_grad/config.py``).
