@@ -159,6 +159,23 @@ SNAPSHOTS = {
           return t#1
         """,
     ),
+    "a name bound inside an expression in a loop still reaches the exit": (
+        """
+        def f(xs):
+            for x in xs:
+                if (y := g(x)):
+                    pass
+            return y
+        """,
+        """
+        f:
+          xs#0 param <- -
+          x#1 iteration <- xs#0
+          y#2 assign <- c1
+          c1 g(x#1) on free g loop1
+          return y#2
+        """,
+    ),
     "a comparison keeps its operands": (
         """
         def f(x):

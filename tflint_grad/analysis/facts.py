@@ -16,6 +16,7 @@ Rules never see the data-flow machinery, so it can change behind this API.
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 from ..ir.model import Call, ModuleIR, Scope
@@ -75,7 +76,13 @@ class Facts:
 
 
 def analyse(project: Project, extra_apis: tuple[CallableApi, ...] = ()) -> Facts:
-    dataflow = Dataflow(project, extra_apis)
-    round_trips = tuple(dataflow.run())
+    # Every module's IR is built and never changes: keep the cyclic collector from
+    # rescanning it (and the parsed tables) on each of its passes during the fixpoint.
+    gc.freeze()
+    try:
+        dataflow = Dataflow(project, extra_apis)
+        round_trips = tuple(dataflow.run())
+    finally:
+        gc.unfreeze()
     tapes = tuple(tape for module in dataflow.tapes.values() for tape in module.tapes.values())
     return Facts(round_trips, tapes, dataflow)

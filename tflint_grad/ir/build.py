@@ -231,11 +231,11 @@ class IRBuilder:
         self._loop(node, lambda: self.bind_iteration(node.target, node.iter, iteration))
 
     def while_(self, node: cst.While) -> None:
-        self._loop(node, lambda: self.expr(node.test), test_at_head=True)
+        self._loop(node, lambda: self.expr(node.test))
 
-    def _loop(self, node, head: Callable[[], object], test_at_head: bool = False) -> None:
+    def _loop(self, node, head: Callable[[], object]) -> None:
         """The body runs zero or more times: its rebinds reach the head and the exit."""
-        loop = self.flow.enter_loop(rebound_names([node.body, *([node.test] if test_at_head else [])], MUTATING_METHODS))
+        loop = self.flow.enter_loop(rebound_names(node.body, MUTATING_METHODS))
         head()
         self.walk.loop_depth += 1
         self.block(node.body)

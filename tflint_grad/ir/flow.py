@@ -116,68 +116,64 @@ class Flow:
         head = dict(loop.entry) if loop.entry is not None else None
         if head is not None:
             head.update({name: (index,) for name, index in loop.joins.items()})
-        return head
+        # a name the pre-scan did not see (bound inside an expression) still reaches the exit
+        unseen = {name: indices for name, indices in (back or {}).items() if name not in loop.joins}
+        return join(head, unseen) if head is not None and unseen else head
 
 
-class _Rebinds(cst.CSTVisitor):
-    """Names a statement list may bind (nested functions and classes excluded)."""
-
-    def __init__(self, mutating: frozenset[str]) -> None:
-        super().__init__()
-        self.mutating = mutating
-        self.names: set[str] = set()
-
-    def visit_FunctionDef(self, node) -> bool:
-        return False
-
-    def visit_ClassDef(self, node) -> bool:
-        return False
-
-    def visit_Lambda(self, node) -> bool:
-        return False
-
-    def _target(self, node: cst.BaseExpression) -> None:
-        if isinstance(node, cst.Name):
-            self.names.add(node.value)
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            for element in node.elements:
-                self._target(element.value)
-        elif isinstance(node, cst.StarredElement):
-            self._target(node.value)
-        elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name):
-            self.names.add(node.value.value)
-
-    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._target(node.target)
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._target(node.target)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._target(node.target)
-
-    def visit_For(self, node: cst.For) -> None:
-        self._target(node.target)
-
-    def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._target(node.target)
-
-    def visit_AsName(self, node: cst.AsName) -> None:
-        self._target(node.name)
-
-    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._target(node.target)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in self.mutating and isinstance(func.value, cst.Name):
-            self.names.add(func.value.value)
+def _bound(target: cst.CSTNode, names: set[str]) -> None:
+    if isinstance(target, cst.Name):
+        names.add(target.value)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            _bound(element.value, names)
+    elif isinstance(target, cst.StarredElement):
+        _bound(target.value, names)
+    elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+        names.add(target.value.value)
 
 
-def rebound_names(nodes, mutating: frozenset[str]) -> set[str]:
-    """What a loop's body (and its test or target) may rebind: pre-scanned before the walk."""
-    visitor = _Rebinds(mutating)
-    for node in nodes:
-        if node is not None:
-            node.visit(visitor)
-    return visitor.names
+def _statement_binds(node: cst.CSTNode, mutating: frozenset[str], names: set[str]) -> None:
+    """What one small statement binds: assignment targets, ``x.append(...)``."""
+    if isinstance(node, cst.Assign):
+        for target in node.targets:
+            _bound(target.target, names)
+    elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+        _bound(node.target, names)
+    elif isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
+        func = node.value.func
+        if isinstance(func, cst.Attribute) and func.attr.value in mutating and isinstance(func.value, cst.Name):
+            names.add(func.value.value)
+
+
+def rebound_names(body: cst.CSTNode, mutating: frozenset[str]) -> set[str]:
+    """What a loop's body may rebind at statement level, pre-scanned before the walk
+    (statements only, so the scan stays cheap; a name bound inside an expression is
+    still seen after the loop, see ``Flow.leave_body``).  Nested functions and
+    classes bind in their own scopes and are skipped."""
+    names: set[str] = set()
+    stack: list = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) or node is None:
+            continue
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                _statement_binds(small, mutating, names)
+            continue
+        if isinstance(node, cst.For):
+            _bound(node.target, names)
+        elif isinstance(node, cst.With):
+            names.update(item.asname.name.value for item in node.items
+                         if item.asname is not None and isinstance(item.asname.name, cst.Name))
+        elif isinstance(node, (cst.SimpleStatementSuite,)):
+            for small in node.body:
+                _statement_binds(small, mutating, names)
+            continue
+        for name in ("body", "orelse", "handlers", "finalbody", "cases"):
+            child = getattr(node, name, None)
+            if isinstance(child, (tuple, list)):
+                stack.extend(child)
+            elif isinstance(child, cst.CSTNode):
+                stack.append(child)
+    return names

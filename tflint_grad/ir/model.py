@@ -22,45 +22,50 @@ order written, without repeats.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import NamedTuple, Union
 
-IR_VERSION = 2  # bump when the shape of the IR changes (caches keyed on it)
+IR_VERSION = 3  # bump when the shape of the IR changes (caches keyed on it)
 
 
-@dataclass(frozen=True, slots=True)
-class Local:
+# Atoms are typed named tuples: each class carries its own tag as a second field, so
+# ``Local(3) != Result(3)`` while hashing and comparing stay as cheap as for tuples
+# (the analysis keeps millions of them in sets and dicts).
+
+
+class Local(NamedTuple):
     """A definition of this scope (``Scope.definitions[index]``) that reaches the use."""
 
     index: int
+    tag: str = "local"
 
 
-@dataclass(frozen=True, slots=True)
-class Free:
+class Free(NamedTuple):
     """A name with no definition reaching the use: enclosing, global, import or builtin
     (or, in code the flow cannot order, any definition of the name in this scope)."""
 
     name: str
+    tag: str = "free"
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """The result of the call with that module-wide index."""
 
     index: int
+    tag: str = "result"
 
 
-@dataclass(frozen=True, slots=True)
-class SelfAttr:
+class SelfAttr(NamedTuple):
     """``self.attr`` inside a method."""
 
     attr: str
+    tag: str = "self"
 
 
-@dataclass(frozen=True, slots=True)
-class LambdaRef:
+class LambdaRef(NamedTuple):
     """A lambda (never a tensor; lets ``f = lambda x: ...; f(t)`` resolve)."""
 
     scope: str
+    tag: str = "lambda"
 
 
 Atom = Union[Local, Free, Result, SelfAttr, LambdaRef]
