@@ -149,6 +149,11 @@ def test_unknown_code_in_noqa_is_an_error_at_its_position_and_other_tools_codes_
                              "TFG001, TFG002, TFG101\n")
 
 
+def test_noqa_inside_a_string_suppresses_nothing(tmp_path):
+    write(tmp_path, "bad.py", BUGGY.replace("w.numpy()", 'w.numpy(); note = "# noqa"'))
+    assert codes(run_cli("bad.py", cwd=tmp_path).stdout) == ["TFG001", "TFG002", "TFG101"]
+
+
 def test_all_checks_passed_only_when_nothing_was_found_and_nothing_failed(tmp_path):
     result = run_cli("nope.py", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (1, "No findings, but 1 error (see stderr).\n")

@@ -168,7 +168,7 @@ def test_entries_of_another_tool_or_summary_version_are_never_read(package, monk
     monkeypatch.setattr(tflint_grad.cache, "__version__", "0.0.0-other")
     assert [f.span.start.line for f in session(package, Cache(package / "cache")).run().findings] == [5, 5, 5]
     monkeypatch.undo()
-    monkeypatch.setattr("tflint_grad.engine.SUMMARY_VERSION", 999)
+    monkeypatch.setattr("tflint_grad.engine.IR_VERSION", 999)
     assert [f.span.start.line for f in session(package, cache).run().findings] == [5, 5, 5]
 
 

@@ -4,11 +4,14 @@ run through the real analyser."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
 
+from conftest import ROOT
 from tflint_grad.config import Config
-from tflint_grad.engine import check
+from tflint_grad.engine import Session, check
+from tflint_grad.fixes.fixer import fix
 from tflint_grad.parse.source import SourceFile
 from tflint_grad.rules import RULES, RULES_BY_CODE, is_selected
 
@@ -43,9 +46,28 @@ def test_valid_examples_produce_nothing(rule):
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
 def test_invalid_examples_produce_exactly_the_marked_findings(rule):
     for example in rule.invalid:
-        expected = [(n, m.group(1)) for n, line in enumerate(example.splitlines(), 1) if (m := EXPECT.search(line))]
-        assert [(f.span.start.line, f.code) for f in findings(example)] == expected
+        expected = [(n, m.group(1)) for n, line in enumerate(example.code.splitlines(), 1) if (m := EXPECT.search(line))]
+        found = findings(example.code)
+        assert [(f.span.start.line, f.code) for f in found] == expected
         assert all(code == rule.code for _, code in expected)
+        assert all(example.message in f.message for f in found), [f.message for f in found]
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.code)
+def test_invalid_examples_fix_to_the_stated_text(rule):
+    for example in rule.invalid:
+        result = fix([SourceFile("example.py", example.code)], Config(), unsafe=True)
+        assert result.sources["example.py"].text == (example.fixed or example.code)
+
+
+def test_no_event_is_claimed_by_two_rules():
+    sources = [SourceFile(str(p), p.read_text()) for p in sorted((ROOT / "fixtures" / "lint").rglob("*.py"))]
+    session = Session(sources, Config())
+    session.run()
+    facts = session.facts
+    claims = Counter(event for rule in RULES for event in rule.check(facts))
+    assert len(claims) == len(facts.round_trips) > 50
+    assert set(claims.values()) == {1}
 
 
 def test_prefix_selection_semantics():

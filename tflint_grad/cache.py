@@ -3,8 +3,8 @@
 Two kinds of entry live in ``.tflint_grad_cache/`` at the project root (or
 ``--cache-dir``), in one folder per tool version, as ``.ruff_cache`` does:
 
-* ``modules/``: one module's summary, keyed by its path, the hash of its
-  text and the summary format version, so only changed files are parsed;
+* ``modules/``: one module's IR, keyed by its path, the hash of its
+  text and the IR version, so only changed files are parsed;
 * ``runs/``: a whole run's report, keyed by every input file's hash and the
   configuration, so an unchanged tree needs no fixpoint at all.
 

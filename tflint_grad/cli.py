@@ -21,6 +21,7 @@ from .cache import FOLDER as CACHE_FOLDER
 from .config import Config, ConfigError, find_pyproject, load_config
 from .context import on_disk, project_context, project_roots
 from .discover import discover
+from .exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, exit_code
 from .findings import FileError
 from .isolation import DEBUG_ENV, debugging, isolated
 from .parse.load import STDIN, load, with_written_modules, without_written_fixes
@@ -28,7 +29,6 @@ from .parse.source import SourceFile
 from .report.progress import Progress
 from .rules import selector_error
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = ("text", "json", "sarif", "github")
 
 # Subcommands living in their own modules ("module:function"), imported lazily.
@@ -223,14 +223,6 @@ def _context_note(report) -> None:
         n = len(report.context_errors)
         sys.stderr.write(f"note: {n} error{'s' * (n != 1)} in files of the project that were not named ({names}): "
                          "cuts that go through them may be missed\n")
-
-
-def exit_code(findings, errors) -> int:
-    """2 when tflint-grad itself failed on some file or a file's directive is wrong
-    (the findings are still printed), 1 for findings or unreadable files, else 0."""
-    if any(error.internal or error.usage for error in errors):
-        return EXIT_ERROR
-    return EXIT_FINDINGS if findings or errors else EXIT_CLEAN
 
 
 def _emit(args, findings, errors, sources, out=None, elsewhere=()) -> None:

@@ -20,8 +20,8 @@ import os
 import sys
 from dataclasses import dataclass, field, replace
 
-from .analysis.apis import normalize
-from .analysis.entry_points import CallableApi, Slot
+from .analysis.tables.apis import normalize
+from .analysis.tables.entry_points import CallableApi, Slot
 from .rules import selector_error
 
 if sys.version_info >= (3, 11):

@@ -3,7 +3,7 @@
 CPython compiles expressions about 3,000 levels deep (a 3,000-term sum, a
 3,000-long attribute or method chain) and 199 levels of brackets.  Our
 summary builder and libcst's visitors (``PositionProvider``, in
-``parse/located.py``) recurse in Python, 3 frames per level (6 for a method
+``ir/located.py``) recurse in Python, 3 frames per level (6 for a method
 chain ``x.f().f()``), so under the default recursion limit of 1,000 the
 analysis stopped with a ``RecursionError`` at about 318 levels (158 for
 method chains, 136 nested calls or lists).  libcst's native parser recurses on

@@ -26,12 +26,13 @@ from typing import Callable, Iterator, TypeVar
 
 from .findings import FileError
 
+from .parse.load import STDIN
+
 SKIPPED_FOLDERS = frozenset({
     ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
     ".mypy_cache", ".ruff_cache", ".pytest_cache", ".ipynb_checkpoints", "node_modules", ".eggs",
 })
 SUFFIXES = (".py", ".pyi", ".ipynb")
-STDIN = "-"
 T = TypeVar("T")
 
 # Why a path cannot be checked, by the errno of stat()ing it.

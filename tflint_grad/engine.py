@@ -18,18 +18,18 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
-from .analysis.dataflow import Dataflow, RawRoundTrip
+from .analysis.facts import analyse
 from .analysis.project import Project, absolute_import, module_name
 from .cache import Cache, fingerprint
 from .config import Config
 from .deep import run_with_deep_stack
 from .findings import FileError, Finding
+from .fixes.attach import noqa_errors, to_findings
+from .ir.build import build_ir
+from .ir.located import Located
+from .ir.model import IR_VERSION, ModuleIR
 from .isolation import FAULT_ENV, internal_error, isolated
-from .parse.located import Located
 from .parse.source import SourceFile, parse
-from .rules.check import noqa_errors, to_findings
-from .summary.builder import build_summary
-from .summary.model import SUMMARY_VERSION, ModuleSummary
 
 ROOT_MARKERS = re.compile(r"tensorflow|keras|GradientTape")
 PARALLEL_MIN_FILES = 48  # below this, starting worker processes costs more than it saves
@@ -65,10 +65,9 @@ class Session:
         self.progress = progress  # told how many files have been parsed so far
         self.parsed: set[str] = set()
         self.errors: list[FileError] = []
-        self.events: list[RawRoundTrip] = []  # the analysis's round-trips, before rules select and word them
         self._located: dict[str, Located] = {}
 
-    def summaries(self) -> list[ModuleSummary]:
+    def summaries(self) -> list[ModuleIR]:
         by_module: dict[str, list[str]] = {}
         for path in self.sources:
             if path != "-":
@@ -78,7 +77,7 @@ class Session:
             roots = "|".join(re.escape(api.qualified.split(".")[0]) for api in self.config.entry_points)
             markers = re.compile(f"{ROOT_MARKERS.pattern}|{roots}")
         batch = [path for path, source in self.sources.items() if markers.search(source.text)]
-        summaries: dict[str, ModuleSummary] = {}
+        summaries: dict[str, ModuleIR] = {}
         while batch:
             for path, result in zip(batch, self._summarise(batch)):
                 if isinstance(result, FileError):
@@ -96,7 +95,7 @@ class Session:
             batch = sorted(imported - self.parsed) or self._importers_of(summaries)
         return list(summaries.values())
 
-    def _importers_of(self, summaries: dict[str, ModuleSummary]) -> list[str]:
+    def _importers_of(self, summaries: dict[str, ModuleIR]) -> list[str]:
         """Unparsed files that import an analysed module: a subclass of a project
         Keras layer, or a caller of a helper, can be differentiated code too."""
         analysed = {module_name(path) for path in summaries}
@@ -106,9 +105,9 @@ class Session:
             and not analysed.isdisjoint(_imported_names(source.text, module_name(path), path.endswith("__init__.py")))
         )
 
-    def _summarise(self, paths: list[str]) -> list[ModuleSummary | FileError]:
+    def _summarise(self, paths: list[str]) -> list[ModuleIR | FileError]:
         """Parse and summarise what the cache does not hold, in worker processes when there is enough work."""
-        keys = {p: fingerprint(p, self.sources[p].text, SUMMARY_VERSION) for p in paths} if self.cache else {}
+        keys = {p: fingerprint(p, self.sources[p].text, IR_VERSION) for p in paths} if self.cache else {}
         done = {p: found for p in keys if (found := self.cache.get("modules", keys[p])) is not None}
         todo = [self.sources[p] for p in paths if p not in done]
         jobs = min(self.jobs, len(todo) // PARALLEL_MIN_FILES)
@@ -136,11 +135,12 @@ class Session:
         if isinstance(cached, Report):
             return cached
         summaries = self.summaries()
-        dataflow = Dataflow(Project(summaries), self.config.entry_points)
-        self.events = dataflow.run()  # kept for the verifier
-        self.errors += _scope_errors(dataflow.failed)
-        wanted = [e for e in self.events if e.path in self.named or e.reason.path in self.named]
-        findings, errors = to_findings(wanted, self.locate, self.config.select, self.config.ignore)
+        self.facts = analyse(Project(summaries), self.config.entry_points)
+        self.errors += _scope_errors(self.facts.failed)
+        findings, errors = to_findings(
+            self.facts, self.locate, self.config.select, self.config.ignore,
+            keep=lambda raw: raw.path in self.named or raw.reason.path in self.named,
+        )
         self.errors += errors
         for path in self.named:
             self.errors += [*self.sources[path].problems, *noqa_errors(path, self.sources[path].text)]
@@ -164,7 +164,7 @@ class Session:
             for path, source in self.sources.items()
         ))
         config = (self.config.select, self.config.ignore, self.config.entry_points)
-        return fingerprint(SUMMARY_VERSION, config, files)
+        return fingerprint(IR_VERSION, config, files)
 
 
 def _scope_errors(failed: dict[tuple[str, str], Exception]) -> list[FileError]:
@@ -194,14 +194,14 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-def summarise(source: SourceFile) -> ModuleSummary | FileError:
+def summarise(source: SourceFile) -> ModuleIR | FileError:
     """Parse and summarise one file (in a worker process, possibly); any failure is its own error."""
     return isolated("summarise", source.path, lambda: _summarise_one(source))
 
 
-def _summarise_one(source: SourceFile) -> ModuleSummary | FileError:
+def _summarise_one(source: SourceFile) -> ModuleIR | FileError:
     parsed = parse(source)
-    return parsed if isinstance(parsed, FileError) else build_summary(parsed, source.path)[0]
+    return parsed if isinstance(parsed, FileError) else build_ir(parsed, source.path)[0]
 
 
 IMPORTS = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w \t,.*]+)|import[ \t]+([\w \t,.]+))", re.M)

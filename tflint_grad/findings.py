@@ -11,7 +11,7 @@ column.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -65,6 +65,21 @@ class Related:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where in the analysis a finding comes from, for tools that go back to it (the verifier).
+
+    ``call`` is the call's index in its module's IR, ``scope`` the id of the scope
+    it is written in, ``block`` the innermost tape block recording it (its position
+    in that scope's blocks; -1 when the whole function is differentiated).
+    """
+
+    path: str
+    scope: str
+    call: int
+    block: int = -1
+
+
+@dataclass(frozen=True)
 class Finding:
     path: str
     span: Span
@@ -73,6 +88,7 @@ class Finding:
     severity: Severity
     fix: Fix | None = None
     related: tuple[Related, ...] = ()
+    origin: Origin | None = field(default=None, compare=False)  # not part of what the finding says
 
     @property
     def sort_key(self) -> tuple:

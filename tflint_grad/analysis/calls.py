@@ -1,19 +1,25 @@
 """Resolve a call site to what it calls: an API kind, or a project definition.
 
-Shared by the data-flow fixpoint (``dataflow.py``) and by the fixer, which
-needs the same answer to know which calls it may rewrite.
+Shared by the gradient analysis (``dataflow.py``) and the tape facts.  A name
+is followed through the definitions that reach the call (``d = Density(0.0)``
+then ``d.log_prob``; ``target = functools.partial(f, data)`` then
+``api(target)``).  Resolution that depends on itself (``for ...: d =
+d.copy()``, where the loop brings the definition back to its own call) gets a
+defined answer: while a call is being resolved it reads as unknown.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..summary.model import (
-    CALL, LAMBDA, NAME, Arg, Call, CallableRef, ModuleSummary, Scope, partial_ref, positional_args, self_name,
+from ..ir.model import (
+    JOIN, Arg, Call, CallableRef, Definition, Deps, Free, LambdaRef, Local, ModuleIR, Result, Scope,
+    partial_ref, positional_args, self_name,
 )
-from .apis import METHODS, Kind, classify, qualify
-from .entry_points import CallableApi, find_callable_api, find_method_api
-from .project import Definition, Project
+from .tables.apis import METHODS, OPERATORS, Kind, classify, qualify
+from .tables.entry_points import CallableApi, find_callable_api, find_method_api
+from .project import Definition as ProjectDefinition
+from .project import Project
 
 
 @dataclass(frozen=True)
@@ -28,13 +34,14 @@ class Target:
 
     kind: Kind | None = None
     qualified: str = ""
-    definition: Definition | None = None
+    definition: ProjectDefinition | None = None
     skip: int = 0
     bound_keywords: tuple[str, ...] = ()
     api: CallableApi | None = None
 
 
 UNKNOWN = Target(Kind.PROPAGATE)
+MAX_REFERENCE_HOPS = 4  # target = f; g = target; api(g): names followed, then given up
 IN_PROGRESS = Target(Kind.PROPAGATE, "<resolving>")
 
 
@@ -43,8 +50,9 @@ class Resolver:
         self.project = project
         self.apis = apis
         self._calls: dict[tuple[str, int], Target] = {}
+        self._by_index: dict[tuple[str, str], dict[int, Call]] = {}
 
-    def call(self, module: ModuleSummary, scope: Scope, call: Call) -> Target:
+    def call(self, module: ModuleIR, scope: Scope, call: Call) -> Target:
         """What ``call`` resolves to, computed once.
 
         A resolution can depend on itself: in ``t = t.numpy()`` the receiver
@@ -65,37 +73,45 @@ class Resolver:
                 raise
         return found
 
-    def _resolve_call(self, module: ModuleSummary, scope: Scope, call: Call) -> Target:
+    def call_at(self, module: ModuleIR, scope: Scope, index: int) -> Call | None:
+        key = (module.path, scope.id)
+        table = self._by_index.get(key)
+        if table is None:
+            table = self._by_index[key] = {c.index: c for c in scope.calls}
+        return table.get(index)
+
+    def _resolve_call(self, module: ModuleIR, scope: Scope, call: Call) -> Target:
+        if call.operator is not None:
+            return Target(OPERATORS[call.operator], f"<{call.operator}>")
         if call.callee is None:
             return self._method(call.attr) if call.attr else UNKNOWN
-        head, _, rest = call.callee.partition(".")
-        if head == self_name(scope):
+        binding, rest = self.project.lookup_dotted(module, scope, call.callee)
+        if call.callee.partition(".")[0] == self_name(scope):
             if not rest:
                 return UNKNOWN  # self(x): a Keras model calling itself
             method = self.find_method(module, scope.class_id, rest) if "." not in rest else None
             if method is not None:
                 return Target(definition=method, skip=1)
             return self._method(rest.rsplit(".", 1)[-1])
-        binding = self.project.lookup(module, scope, head)
         if binding is None or binding.kind == "var":
-            method = self._instance_method(module, binding, head, rest)
+            method = self._instance_method(module, scope, call.receiver, rest)
             if method is not None:
                 return Target(definition=method, skip=1)
             if rest:
                 return self._method(rest.rsplit(".", 1)[-1])
             # f = lambda x: ..., f = helper, f = functools.partial(helper, data): then f(t)
-            function = self.callable_ref(module, scope, CallableRef(dotted=head)) if binding else None
+            function = self.callable_ref(module, scope, CallableRef(dotted=call.callee), call.receiver) if binding else None
             return Target(definition=function.definition, skip=function.skip) if function else UNKNOWN
         if binding.kind == "def":
             definition = binding.definition
             if not rest:
                 return Target(definition=definition)
             if definition.is_class and "." not in rest and rest in definition.klass.methods:
-                return Target(definition=Definition(definition.module, definition.klass.methods[rest], False))
+                return Target(definition=ProjectDefinition(definition.module, definition.klass.methods[rest], False))
             return UNKNOWN
         return self.qualified(qualify(binding.qualified, rest), module)
 
-    def qualified(self, qualified: str, near: ModuleSummary | None = None) -> Target:
+    def qualified(self, qualified: str, near: ModuleIR | None = None) -> Target:
         api = find_callable_api(qualified, self.apis)
         classified = classify(qualified)
         if classified is not None and classified[1]:
@@ -106,10 +122,9 @@ class Resolver:
         kind = classified[0] if classified else Kind.PROPAGATE
         return Target(kind, qualified, api=api)
 
-    def qualified_name(self, module: ModuleSummary, scope: Scope, dotted: str) -> str | None:
+    def qualified_name(self, module: ModuleIR, scope: Scope, dotted: str) -> str | None:
         """The normalised qualified name of an imported name chain ("tf.custom_gradient")."""
-        head, _, rest = dotted.partition(".")
-        binding = self.project.lookup(module, scope, head)
+        binding, rest = self.project.lookup_dotted(module, scope, dotted)
         if binding is None or binding.kind != "qualified":
             return None
         return qualify(binding.qualified, rest)
@@ -117,80 +132,114 @@ class Resolver:
     def _method(self, name: str) -> Target:
         return Target(METHODS.get(name, Kind.PROPAGATE), f"tensor.{name}", api=find_method_api(name, self.apis))
 
-    def find_method(self, module: ModuleSummary, class_id: str, name: str, depth: int = 0) -> Definition | None:
+    def find_method(self, module: ModuleIR, class_id: str, name: str) -> ProjectDefinition | None:
         """A method by name on a project class or its project bases."""
-        info = module.classes.get(class_id)
-        if info is None or depth > 10:
+        if class_id not in module.classes:
             return None
-        if name in info.methods:
-            return Definition(module, info.methods[name], False)
-        for base in self.project.class_bases(Definition(module, class_id, True)):
-            if isinstance(base, Definition):
-                found = self.find_method(base.module, base.id, name, depth + 1)
-                if found is not None:
-                    return found
+        for klass in self.project.class_chain(ProjectDefinition(module, class_id, True)):
+            if name in klass.klass.methods:
+                return ProjectDefinition(klass.module, klass.klass.methods[name], False)
         return None
 
-    def callable_ref(self, module: ModuleSummary, scope: Scope, ref: CallableRef, depth: int = 0) -> Target | None:
-        """The project function an argument names, for entry points and partials."""
-        if ref.scope is not None:
-            return Target(definition=Definition(module, ref.scope, False), skip=ref.bound, bound_keywords=ref.bound_keywords)
-        head, _, rest = ref.dotted.partition(".")
-        target: Target | None = None
-        if head == self_name(scope) and rest and "." not in rest:
-            method = self.find_method(module, scope.class_id, rest)
-            target = Target(definition=method, skip=1) if method else None
-        else:
-            binding = self.project.lookup(module, scope, head)
-            if binding is not None and binding.kind == "var" and not rest and depth < 4:
-                return self._through_variable(module, module.scopes[binding.scope_id], head, ref, depth)
-            if (method := self._instance_method(module, binding, head, rest)) is not None:
-                target = Target(definition=method, skip=1)
-            elif binding is not None and binding.kind == "def" and not binding.definition.is_class and not rest:
-                target = Target(definition=binding.definition)
-            elif binding is not None and binding.kind == "def" and binding.definition.is_class:
-                method = binding.definition.klass.methods.get(rest)
-                target = Target(definition=Definition(module, method, False)) if method else None
-            elif binding is not None and binding.kind == "qualified":
-                found = self.project.resolve(qualify(binding.qualified, rest), module)
-                target = Target(definition=found) if found is not None and not found.is_class else None
-        if target is None:
-            return None
-        return Target(definition=target.definition, skip=target.skip + ref.bound, bound_keywords=ref.bound_keywords)
+    # -- values of variables -------------------------------------------------------
+    def definitions(self, module: ModuleIR, scope: Scope, atoms: Deps) -> list[tuple[Scope, Definition]] | None:
+        """The definitions a variable's value may come from (joins looked through), or
+        None when part of it is not a variable of this module."""
+        found: list[tuple[Scope, Definition]] = []
+        seen: set[tuple[str, int]] = set()
+        stack = [(scope, atom) for atom in atoms]
+        while stack:
+            current, atom = stack.pop()
+            if isinstance(atom, Free):
+                binding = self.project.lookup(module, current, atom.name)
+                if binding is None or binding.kind != "var":
+                    return None
+                outer = module.scopes[binding.scope_id]
+                stack += [(outer, a) for a in outer.all_definitions(atom.name)]
+            elif isinstance(atom, Local):
+                if (current.id, atom.index) in seen:
+                    continue
+                seen.add((current.id, atom.index))
+                definition = current.definitions[atom.index]
+                if definition.kind == JOIN:
+                    stack += [(current, a) for a in definition.deps]
+                else:
+                    found.append((current, definition))
+            else:
+                return None
+        return found
 
-    def _instance_method(self, module: ModuleSummary, binding, name: str, method: str) -> Definition | None:
+    def single_source(self, module: ModuleIR, scope: Scope, atoms: Deps) -> tuple[Scope, object] | None:
+        """The one atom a variable's every definition is made of (``d = Density(0.0)``), or None."""
+        definitions = self.definitions(module, scope, atoms)
+        if not definitions or len(definitions) != 1 or len(definitions[0][1].deps) != 1:
+            return None
+        return definitions[0][0], definitions[0][1].deps[0]
+
+    def _instance_method(self, module: ModuleIR, scope: Scope, atoms: Deps, method: str) -> ProjectDefinition | None:
         """``d = Density(0.0)`` then ``d.log_prob``: the method of the project class ``d`` was made from."""
-        if binding is None or binding.kind != "var" or not method or "." in method:
+        if not method or "." in method:
             return None
-        scope = module.scopes[binding.scope_id]
-        deps = scope.bindings.get(name, ())
-        if len(deps) != 1 or deps[0][0] != CALL:
+        source = self.single_source(module, scope, atoms)
+        if source is None or not isinstance(source[1], Result):
             return None
-        call = next((c for c in scope.calls if c.index == deps[0][1]), None)
-        made_by = self.call(module, scope, call).definition if call is not None else None
+        made_in, result = source
+        call = self.call_at(module, made_in, result.index)
+        made_by = self.call(module, made_in, call).definition if call is not None else None
         if made_by is None or not made_by.is_class:
             return None
         return self.find_method(made_by.module, made_by.id, method)
 
-    def _through_variable(self, module: ModuleSummary, scope: Scope, name: str, ref: CallableRef, depth: int) -> Target | None:
-        """``target = functools.partial(f, data)`` or ``target = f``, then ``api(target)``."""
-        deps = scope.bindings.get(name, ())
-        if len(deps) != 1:
+    def callable_ref(self, module: ModuleIR, scope: Scope, ref: CallableRef, atoms: Deps = (),
+                     hops: int = 0) -> Target | None:
+        """The project function an argument names (``atoms``: what its head holds there)."""
+        if ref.scope is not None:
+            return Target(definition=ProjectDefinition(module, ref.scope, False), skip=ref.bound,
+                          bound_keywords=ref.bound_keywords)
+        binding, rest = self.project.lookup_dotted(module, scope, ref.dotted)
+        target: Target | None = None
+        if ref.dotted.partition(".")[0] == self_name(scope) and rest and "." not in rest:
+            method = self.find_method(module, scope.class_id, rest)
+            target = Target(definition=method, skip=1) if method else None
+        elif binding is not None and binding.kind == "var" and not rest:
+            return self._through_variable(module, scope, atoms, ref, hops) if hops < MAX_REFERENCE_HOPS else None
+        elif binding is not None and binding.kind == "var":
+            method = self._instance_method(module, scope, atoms, rest)
+            target = Target(definition=method, skip=1) if method is not None else None
+        elif binding is not None and binding.kind == "def" and not binding.definition.is_class and not rest:
+            target = Target(definition=binding.definition)
+        elif binding is not None and binding.kind == "def" and binding.definition.is_class:
+            method = binding.definition.klass.methods.get(rest)
+            target = Target(definition=ProjectDefinition(module, method, False)) if method else None
+        elif binding is not None and binding.kind == "qualified":
+            found = self.project.resolve(qualify(binding.qualified, rest), module)
+            target = Target(definition=found) if found is not None and not found.is_class else None
+        if target is None:
             return None
-        kind, value = deps[0]
-        if kind == NAME:
-            inner = CallableRef(dotted=value)
-        elif kind == LAMBDA:
-            inner = CallableRef(scope=value)
-        elif kind == CALL:
-            call = next((c for c in scope.calls if c.index == value), None)
+        return Target(definition=target.definition, skip=target.skip + ref.bound, bound_keywords=ref.bound_keywords)
+
+    def _through_variable(self, module: ModuleIR, scope: Scope, atoms: Deps, ref: CallableRef,
+                          hops: int) -> Target | None:
+        """``target = functools.partial(f, data)`` or ``target = f``, then ``api(target)``."""
+        source = self.single_source(module, scope, atoms or (Free(ref.dotted),))
+        if source is None:
+            return None
+        made_in, atom = source
+        if isinstance(atom, Free):
+            inner = CallableRef(dotted=atom.name)
+        elif isinstance(atom, Local):
+            inner = CallableRef(dotted=made_in.definitions[atom.index].name)
+        elif isinstance(atom, LambdaRef):
+            inner = CallableRef(scope=atom.scope)
+        elif isinstance(atom, Result):
+            call = self.call_at(module, made_in, atom.index)
             inner = partial_ref(call) if call is not None else None
         else:
             inner = None
         if inner is None:
             return None
         combined = CallableRef(inner.dotted, inner.scope, inner.bound + ref.bound, inner.bound_keywords + ref.bound_keywords)
-        return self.callable_ref(module, scope, combined, depth + 1)
+        return self.callable_ref(module, made_in, combined, (atom,), hops + 1)
 
 
 def map_arguments(callee: Scope, args: tuple[Arg, ...], skip: int = 0) -> list[tuple[str, tuple]]:

@@ -1,19 +1,18 @@
 """Project-wide gradient data flow: which code is differentiated, which values
 are differentiable tensors, and which host round-trips reach the output.
 
-Two monotone fixpoints over all scopes of all modules:
+Two monotone fixpoints over all scopes of all modules, each job in its own
+module, sharing the state kept here:
 
-1. **Taint and reach.**  Each scope is evaluated against its summary: every
-   local value gets an *origin* set (the parameters it depends on, and/or
-   ``SOURCE`` for an intrinsic tensor source).  A function's return summary
-   (which parameters reach the return) makes calls context-sensitive one level
-   deep.  Entry points mark callables as differentiated ("reached") and say
-   which of their parameters receive tensors; calls in differentiated code
-   pass reach and tensor-ness on to project functions, across files.
-2. **Output flow.**  From each differentiated output (the return of a
-   differentiated function whose result matters, and ``tape.gradient``
-   targets) walk the dependencies backwards; the round-trips met on the way
-   cut the gradient, the others only cost a host sync.
+1. **Reach and values** (``reach.py``, ``evaluate.py``): entry points and
+   tapes mark code as differentiated; each scope's definitions and calls get
+   their origins; both are re-run on change until nothing moves.
+2. **Output slice** (``slice.py``): from each differentiated output walk the
+   dependencies backwards; the round-trips met on the way cut the gradient.
+
+This module drives the two, keeps one scope's failure to that scope
+(``failed``), and lists the round-trips (``round_trips``).  Rules read the
+result through ``facts.py``, never from here.
 """
 
 from __future__ import annotations
@@ -22,34 +21,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Callable
 
+from ..ir.model import Call, Free, Local, ModuleIR, Result, Scope
 from ..isolation import debugging, inject
-from ..summary.model import CALL, LAMBDA, NAME, Call, ModuleSummary, Scope, self_name
-from .apis import ROUND_TRIPS, Kind
-from .calls import Resolver, map_arguments, slot_argument
-from .entry_points import (
-    CALLABLE_APIS, CLASS_METHODS, GRADIENT_DEFINING, KERAS_TENSOR_ATTRIBUTES,
-    TAPE_TARGET_METHODS, CallableApi, class_family,
-)
-from .project import Definition, Project
-
-SOURCE = "<source>"
-EMPTY: frozenset = frozenset()
-NO_FLOW = (Kind.STATIC, Kind.OPAQUE, Kind.HOST_PREDICATE, Kind.SOURCE)
+from .calls import Resolver
+from .evaluate import Evaluation
+from .project import Project
+from .reach import Reach, Reason, display_name, tape_reason
+from .slice import OutputSlice
+from .tables.apis import ROUND_TRIPS, Kind
+from .tables.entry_points import CALLABLE_APIS, CallableApi
+from .tapes import NO_TAPES, ModuleTapes, TapeFinder
 
 Key = tuple  # (path, scope id)
 
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a scope (or a tape block) is differentiated, for messages."""
-
-    kind: str  # "entry" | "tape" | "class" | "decorator"
-    path: str
-    index: int  # locator of the explaining node: the API call, the with, the class, the def
-    function: str = ""  # the differentiated entry function
-    api: str = ""  # the API as written ("tfp.vi.monte_carlo_variational_loss") or the class name
-    slot: str = ""  # "target_log_prob_fn"
-    via: tuple[str, ...] = ()  # callers between the entry function and this one
 
 
 @dataclass(frozen=True)
@@ -61,18 +45,20 @@ class RawRoundTrip:
     kind: str
     qualified: str
     callee: str | None
-    value: tuple  # the tensor atom it is applied to
+    value: tuple  # the tensor it is applied to: ("name", x), ("call", index) or ("self", attr)
     on_output_path: bool
     reason: Reason
-    function: str  # the scope it is in
+    function: str  # the scope it is in, as named in messages
+    scope: str  # ... and its id
     in_tape: bool  # written directly inside a tf.GradientTape block
+    block: int = -1  # then: the innermost recording block (position in Scope.blocks)
 
 
-class Dataflow:
+class Dataflow(Reach, Evaluation, OutputSlice):
     def __init__(self, project: Project, extra_apis: tuple[CallableApi, ...] = ()) -> None:
         self.project = project
         self.resolver = Resolver(project, CALLABLE_APIS + extra_apis)
-        self.modules: dict[str, ModuleSummary] = {s.path: s for s in project.summaries}
+        self.modules: dict[str, ModuleIR] = {s.path: s for s in project.summaries}
         self.origins: dict[Key, Callable[[tuple], frozenset]] = {}  # per scope: atom -> its origin set
         self.tainted_params: dict[Key, set[str]] = defaultdict(set)
         self.reached: dict[Key, Reason] = {}
@@ -89,6 +75,12 @@ class Dataflow:
         self.failed: dict[Key, Exception] = {}  # scopes whose analysis raised: dropped, reported per file
         self.queue: list[Key] = []
         self.queued: set[Key] = set()
+        self.tapes: dict[str, ModuleTapes] = {path: NO_TAPES for path in self.modules}
+        for path, module in self.modules.items():
+            self._isolated((path, "<tapes>"), lambda: self.tapes.update({path: TapeFinder(self.resolver, module).find()}))
+        self.tape_scopes: set[Key] = {
+            (path, scope_id) for path, tapes in self.tapes.items() for scope_id, _ in tapes.tape_blocks
+        }
         # Scopes that can start differentiation; "inherit" APIs (tf.cond, map_fn ...)
         # only matter inside code that is already differentiated, seeded anyway.
         entry_names = {api.qualified.rsplit(".", 1)[-1] for api in self.resolver.apis if not api.inherit}
@@ -97,7 +89,7 @@ class Dataflow:
                 key = (module.path, scope.id)
                 if scope.parent is not None:
                     self.children[(module.path, scope.parent)].append(key)
-                if scope.regions or any(_last_name(c) in entry_names for c in scope.calls):
+                if key in self.tape_scopes or any(_last_name(c) in entry_names for c in scope.calls):
                     self.enqueue(key)
 
     # -- driving -------------------------------------------------------------
@@ -106,11 +98,11 @@ class Dataflow:
         self._drain(self.evaluate)
         self.relevant = set(self.output_entries)
         self.flows: dict[Key, set[int]] = {}
-        for key in self._differentiated_keys():
+        for key in self.differentiated_keys():
             self.enqueue(key)
         self._drain(self.evaluate_flow)
         found: list[RawRoundTrip] = []
-        for key in self._differentiated_keys():
+        for key in self.differentiated_keys():
             if key not in self.failed:
                 self._isolated(key, lambda: found.extend(list(self.round_trips(key))))
         return found
@@ -142,313 +134,16 @@ class Dataflow:
             self.queued.discard(key)
             self._isolated(key, lambda: step(key))
 
-    def _differentiated_keys(self) -> list[Key]:
-        keys = set(self.reached)
-        for module in self.project.summaries:
-            keys.update((module.path, s.id) for s in module.scopes.values() if s.regions)
-        return sorted(keys)
+    def differentiated_keys(self) -> list[Key]:
+        return sorted(set(self.reached) | self.tape_scopes)
 
-    def scope_of(self, key: Key) -> tuple[ModuleSummary, Scope]:
+    def scope_of(self, key: Key) -> tuple[ModuleIR, Scope]:
         module = self.modules[key[0]]
         return module, module.scopes[key[1]]
 
-    # -- entry points that are not calls ---------------------------------------
-    def _seed_classes_and_decorators(self) -> None:
-        for module in self.project.summaries:
-            self._isolated((module.path, "<seeding>"), lambda: self._seed_module(module))
-
-    def _seed_module(self, module: ModuleSummary) -> None:
-        for info in module.classes.values():
-            family = self.family((module.path, info.id))
-            for entry in CLASS_METHODS:
-                method = info.methods.get(entry.method)
-                if family == entry.family and method is not None:
-                    scope = module.scopes[method]
-                    params = self._tensor_params(scope, 1, entry.tensor_params)
-                    reason = Reason("class", module.path, info.index, f"{info.name}.{entry.method}", info.name)
-                    self.reach((module.path, method), reason, params, entry.output)
-        for scope in module.scopes.values():
-            for decorator in scope.decorators:
-                if self.resolver.qualified_name(module, scope, decorator) in GRADIENT_DEFINING:
-                    self._seed_gradient_defining(module, scope, Reason("decorator", module.path, scope.index, scope.name, decorator))
-
-    def _seed_gradient_defining(self, module: ModuleSummary, scope: Scope, reason: Reason) -> None:
-        """A tf.custom_gradient body and the functions inside it (its grad fn) are
-        differentiated, but their results never count as cut: the user defines the gradient."""
-        key = (module.path, scope.id)
-        self.gradient_defined.add(key)
-        self.reach(key, reason, self._tensor_params(scope, 0, None))
-        for child in self.children[key]:
-            self._seed_gradient_defining(module, module.scopes[child[1]], reason)
-
-    def family(self, key: Key) -> str | None:
-        """"layer", "loss" or None for a project class, through its bases."""
-        if key in self.families:
-            return self.families[key]
-        self.families[key] = None  # cycle guard
-        module = self.modules[key[0]]
-        found = None
-        for base in self.project.class_bases(Definition(module, key[1], True)):
-            found = class_family(base) if isinstance(base, str) else self.family((base.module.path, base.id))
-            if found:
-                break
-        self.families[key] = found
-        return found
-
-    # -- phase 1: taint and reach --------------------------------------------------
-    def reach(self, key: Key, reason: Reason, params: set[str], output: bool | None = None) -> None:
-        changed = key not in self.reached
-        self.reached.setdefault(key, reason)
-        if output:
-            self.output_entries.add(key)
-        new = params - self.tainted_params[key]
-        if new:
-            self.tainted_params[key] |= new
-            changed = True
-        if changed:
-            self.enqueue(key)
-
-    @staticmethod
-    def _tensor_params(scope: Scope, skip: int, positions: tuple[int, ...] | None, bound: tuple[str, ...] = ()) -> set[str]:
-        params = [p for p in scope.params if p.name not in bound]
-        positional = [p for p in params if p.kind == "positional"][skip:]
-        if positions is None:
-            return {p.name for p in positional} | {p.name for p in params if p.kind != "positional"}
-        return {positional[i].name for i in positions if i < len(positional)}
-
-    def evaluate(self, key: Key) -> None:
-        self.evaluated.add(key)
-        module, scope = self.scope_of(key)
-        origins, origin = self._local_origins(key, module, scope)
-        self.origins[key] = origin
-        returns = self._union(origin, scope.returns)
-        self.returns[key] = (frozenset(o for o in returns if o != SOURCE), SOURCE in returns)
-        tainted_names = frozenset(a for a, o in origins.items() if a[0] == NAME and self.is_tainted(key, o))
-        self._update_class_attributes(key, module, scope, origin)
-        signature = (self.returns[key], tainted_names, tuple(sorted(self.class_attributes.get((key[0], scope.class_id), {}).items())))
-        if self.signatures.get(key) != signature:
-            self.signatures[key] = signature
-            for other in self.dependents[key] | set(self.children[key]):
-                self.enqueue(other)
-        self._propagate_reach(key, module, scope, origin)
-
-    def is_tainted(self, key: Key, origin: frozenset) -> bool:
-        return SOURCE in origin or bool(origin & self.tainted_params[key])
-
-    def _local_origins(self, key: Key, module: ModuleSummary, scope: Scope):
-        """Origins of every name and call of a scope, by a local worklist."""
-        params = {p.name for p in scope.params}
-        keras_self = self_name(scope) if scope.class_id and self.family((key[0], scope.class_id)) else None
-        items: dict[tuple, tuple] = {(NAME, name): deps for name, deps in scope.bindings.items()}
-        calls = {(CALL, call.index): call for call in scope.calls}
-        readers: dict[tuple, list[tuple]] = defaultdict(list)
-        for item, deps in items.items():
-            for atom in deps:
-                readers[atom].append(item)
-        for item, call in calls.items():
-            for atom in self._call_inputs(call):
-                readers[atom].append(item)
-        origins: dict[tuple, frozenset] = {}
-
-        def origin(atom: tuple) -> frozenset:
-            kind, value = atom
-            if kind == NAME:
-                found = origins.get(atom, EMPTY)
-                if value in params:
-                    found = found | {value} | ({SOURCE} if value == keras_self else EMPTY)
-                elif atom not in items:
-                    found = self._outer_origin(key, module, scope, value)
-                return found
-            if kind == CALL:
-                return origins.get(atom, EMPTY)
-            if kind == LAMBDA:
-                return EMPTY
-            return self._self_attribute_origin(key, module, scope, value)
-
-        work = list(items) + list(calls)
-        pending = set(work)
-        while work:
-            item = work.pop()
-            pending.discard(item)
-            if item[0] == NAME:
-                new = frozenset().union(*(origin(a) for a in items[item])) if items[item] else EMPTY
-            else:
-                new = self._call_origin(key, module, scope, calls[item], origin)
-            if new != origins.get(item, EMPTY):
-                origins[item] = new
-                for reader in readers.get(item, ()):
-                    if reader not in pending:
-                        pending.add(reader)
-                        work.append(reader)
-        for name in params:
-            origins[(NAME, name)] = origin((NAME, name))
-        return origins, origin
-
-    @staticmethod
-    def _call_inputs(call: Call) -> list[tuple]:
-        return [*call.receiver, *(atom for arg in call.args for atom in arg.deps)]
-
-    def _call_origin(self, key: Key, module: ModuleSummary, scope: Scope, call: Call, origin) -> frozenset:
-        target = self.resolver.call(module, scope, call)
-        if target.definition is not None:
-            definition = target.definition
-            callee_key = (definition.module.path, definition.id)
-            if definition.is_class:
-                if self.family(callee_key):
-                    return frozenset({SOURCE})
-                return self._union(origin, self._call_inputs(call))
-            self.require(callee_key, key)
-            params, source = self.returns.get(callee_key, (EMPTY, False))
-            found = {SOURCE} if source else set()
-            for name, deps in map_arguments(definition.scope, call.args, target.skip):
-                if name in params:
-                    found |= self._union(origin, deps)
-            return frozenset(found)
-        if target.kind == Kind.SOURCE:
-            return frozenset({SOURCE})
-        if target.kind in NO_FLOW:
-            return EMPTY
-        if target.kind in (Kind.HOST_NUMERIC, Kind.CONVERSION) and not (call.regions or key in self.reached):
-            return EMPTY  # data made on the host outside differentiated code is just data
-        return self._union(origin, self._call_inputs(call))
-
-    @staticmethod
-    def _union(origin, deps) -> frozenset:
-        return frozenset().union(*(origin(a) for a in deps)) if deps else EMPTY
-
-    def _outer_origin(self, key: Key, module: ModuleSummary, scope: Scope, name: str) -> frozenset:
-        """A free variable: tainted if the enclosing scope that binds it says so."""
-        if scope.parent is None:
-            return EMPTY
-        binding = self.project.lookup(module, module.scopes[scope.parent], name)
-        if binding is None or binding.kind != "var":
-            return EMPTY
-        outer = (module.path, binding.scope_id)
-        self.require(outer, key)
-        origin = self.origins.get(outer)
-        return frozenset({SOURCE}) if origin and self.is_tainted(outer, origin((NAME, name))) else EMPTY
-
-    def _self_attribute_origin(self, key: Key, module: ModuleSummary, scope: Scope, attr: str) -> frozenset:
-        if scope.class_id is None:
-            return EMPTY
-        class_key = (module.path, scope.class_id)
-        for klass in self._class_chain(Definition(module, scope.class_id, True)):
-            for method in klass.klass.methods.values():
-                self.require((klass.module.path, method), key)
-            assigned = self.class_attributes.get((klass.module.path, klass.id), {})
-            if attr in assigned:  # the nearest class that assigns self.attr decides
-                return frozenset({SOURCE}) if assigned[attr] else EMPTY
-        if self.family(class_key) and attr in KERAS_TENSOR_ATTRIBUTES:
-            return frozenset({SOURCE})
-        return EMPTY
-
-    def _class_chain(self, definition: Definition, depth: int = 0) -> list[Definition]:
-        """A project class and its project bases, nearest first (``self.w`` set in a base's ``build``)."""
-        chain = [definition]
-        if depth < 10:
-            for base in self.project.class_bases(definition):
-                if isinstance(base, Definition):
-                    chain += self._class_chain(base, depth + 1)
-        return chain
-
-    def _update_class_attributes(self, key: Key, module: ModuleSummary, scope: Scope, origin) -> None:
-        if scope.class_id is None or not scope.self_attrs:
-            return
-        table = self.class_attributes[(module.path, scope.class_id)]
-        for attr, deps in scope.self_attrs.items():
-            tainted = any(self.is_tainted(key, origin(a)) for a in deps)
-            table[attr] = table.get(attr, False) or tainted
-
-    def _propagate_reach(self, key: Key, module: ModuleSummary, scope: Scope, origin) -> None:
-        whole = key in self.reached
-        for call in scope.calls:
-            target = self.resolver.call(module, scope, call)
-            differentiated = whole or bool(call.regions)
-            if target.api is not None and (differentiated or not target.api.inherit):
-                self._reach_callables(key, module, scope, call, target.api, differentiated)
-            definition = target.definition
-            if differentiated and definition is not None and not definition.is_class:
-                callee = definition.scope
-                params = {
-                    name for name, deps in map_arguments(callee, call.args, target.skip)
-                    if any(self.is_tainted(key, origin(a)) for a in deps)
-                }
-                self.reach((definition.module.path, definition.id), self._via(key, scope, call), params)
-
-    def _via(self, key: Key, scope: Scope, call: Call) -> Reason:
-        if call.regions and key not in self.reached:
-            return tape_reason(key, scope, call)
-        reason = self.reached[key]
-        name = display_name(scope)
-        return Reason(reason.kind, reason.path, reason.index, reason.function, reason.api, reason.slot, reason.via + (name,))
-
-    def _reach_callables(self, key: Key, module: ModuleSummary, scope: Scope, call: Call, api: CallableApi, differentiated: bool) -> None:
-        for slot in api.slots:
-            arg = slot_argument(call, slot.position, slot.keyword)
-            if arg is None or arg.ref is None:
-                continue
-            target = self.resolver.callable_ref(module, scope, arg.ref)
-            if target is None or target.definition is None:
-                continue
-            callee = target.definition.scope
-            name = display_name(callee)
-            if api.inherit:
-                reason = self._via(key, scope, call)
-            else:
-                reason = Reason("entry", module.path, call.index, name, call.callee or f".{call.attr}", slot.keyword or "")
-            params = self._tensor_params(callee, target.skip, api.tensor_params, target.bound_keywords)
-            self.reach((target.definition.module.path, target.definition.id), reason, params, api.output)
-
-    # -- phase 2: what reaches the differentiated output -----------------------------
-    def evaluate_flow(self, key: Key) -> None:
-        module, scope = self.scope_of(key)
-        calls = {call.index: call for call in scope.calls}
-        outputs: list[tuple] = list(scope.returns) if key in self.relevant else []
-        everything_in: set[int] = set()
-        for position, region in enumerate(scope.regions):
-            targets = self._tape_targets(scope, region.tape_name)
-            if targets is None:
-                everything_in.add(position)
-            else:
-                outputs += targets
-        seen: set[tuple] = set()
-        stack = list(outputs)
-        whole = key in self.reached
-        while stack:
-            atom = stack.pop()
-            if atom in seen:
-                continue
-            seen.add(atom)
-            if atom[0] == NAME:
-                stack.extend(scope.bindings.get(atom[1], ()))
-            elif atom[0] == CALL and atom[1] in calls:
-                stack.extend(self._flow_inputs(key, module, scope, calls[atom[1]], whole))
-        flows = {value for kind, value in seen if kind == CALL}
-        flows |= {c.index for c in scope.calls if set(c.regions) & everything_in}
-        self.flows[key] = flows
-
-    def _flow_inputs(self, key: Key, module: ModuleSummary, scope: Scope, call: Call, whole: bool) -> list[tuple]:
-        target = self.resolver.call(module, scope, call)
-        definition = target.definition
-        if definition is not None and not definition.is_class:
-            callee_key = (definition.module.path, definition.id)
-            if (whole or call.regions) and callee_key in self.reached and callee_key not in self.relevant | self.gradient_defined:
-                self.relevant.add(callee_key)
-                self.enqueue(callee_key)
-            params = self.returns.get(callee_key, (EMPTY, False))[0]
-            return [a for name, deps in map_arguments(definition.scope, call.args, target.skip) if name in params for a in deps]
-        if target.kind in NO_FLOW:
-            return []
-        return self._call_inputs(call)
-
-    @staticmethod
-    def _tape_targets(scope: Scope, tape: str | None) -> list[tuple] | None:
-        if tape is None:
-            return None
-        names = {f"{tape}.{method}" for method in TAPE_TARGET_METHODS}
-        targets = [slot_argument(c, 0, "target") for c in scope.calls if c.callee in names]
-        found = [atom for arg in targets if arg is not None for atom in arg.deps]
-        return found if targets else None
+    def recording(self, key: Key, scope: Scope, call: Call) -> tuple[int, ...]:
+        """The tape blocks of its scope that record a call (innermost last)."""
+        return self.tapes[key[0]].recording(scope, call) if call.blocks else ()
 
     # -- the result ----------------------------------------------------------------
     def round_trips(self, key: Key):
@@ -456,7 +151,8 @@ class Dataflow:
         whole = key in self.reached
         origin = self.origins[key]
         for call in scope.calls:
-            if not (whole or call.regions):
+            recording = self.recording(key, scope, call)
+            if not (whole or recording):
                 continue
             target = self.resolver.call(module, scope, call)
             kind = ROUND_TRIPS.get(target.kind) if target.definition is None else None
@@ -468,13 +164,10 @@ class Dataflow:
             if value is None:
                 continue
             on_path = call.index in self.flows.get(key, ()) and target.kind != Kind.HOST_PREDICATE
-            if call.regions:
-                reason = tape_reason(key, scope, call)
-            else:
-                reason = self.reached[key]
+            reason = tape_reason(key, scope, recording) if recording else self.reached[key]
             yield RawRoundTrip(
-                key[0], call.index, kind, target.qualified, call.callee, value, on_path, reason,
-                display_name(scope), bool(call.regions),
+                key[0], call.index, kind, target.qualified, call.callee, value_name(scope, value), on_path, reason,
+                display_name(scope), scope.id, bool(recording), recording[-1] if recording else -1,
             )
 
 
@@ -482,10 +175,12 @@ def _last_name(call: Call) -> str | None:
     return call.callee.rsplit(".", 1)[-1] if call.callee else call.attr
 
 
-def display_name(scope: Scope) -> str:
-    return scope.name if scope.kind != "lambda" else "a lambda"
-
-
-def tape_reason(key: Key, scope: Scope, call: Call) -> Reason:
-    """The innermost tf.GradientTape block around a call."""
-    return Reason("tape", key[0], scope.regions[call.regions[-1]].index)
+def value_name(scope: Scope, atom) -> tuple[str, object]:
+    """The tensor a round-trip is applied to: ("name", x), ("call", index) or ("self", attr)."""
+    if type(atom) is Local:
+        return ("name", scope.definitions[atom.index].name)
+    if type(atom) is Free:
+        return ("name", atom.name)
+    if type(atom) is Result:
+        return ("call", atom.index)
+    return ("self", atom.attr)

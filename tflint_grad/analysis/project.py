@@ -1,4 +1,4 @@
-"""The project: every module's summary, and name resolution across them.
+"""The project: every module's IR, and name resolution across them.
 
 Module names follow Python's rules: a file's dotted name is its path from
 the first folder upward that is not a package (has no ``__init__.py``).  So
@@ -12,8 +12,8 @@ import builtins
 import os
 from dataclasses import dataclass
 
-from ..summary.model import ClassInfo, ModuleSummary, Scope
-from .apis import qualify
+from ..ir.model import ClassInfo, ModuleIR, Scope
+from .tables.apis import qualify
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -48,7 +48,7 @@ def absolute_import(importer: str, is_package: bool, imported: str) -> str:
 class Definition:
     """A function/lambda scope or a class defined somewhere in the project."""
 
-    module: ModuleSummary
+    module: ModuleIR
     id: str
     is_class: bool
 
@@ -72,13 +72,13 @@ class Binding:
 
 
 class Project:
-    """All analysed modules.  Two files can have the same module name (``utils.py``
+    """All analysed modules (their IR).  Two files can have the same module name (``utils.py``
     in two script folders, a ``.pyi`` stub beside its ``.py``): an import resolves
     to the one under the importer's own import root, and to source before stubs."""
 
-    def __init__(self, summaries: list[ModuleSummary]) -> None:
+    def __init__(self, summaries: list[ModuleIR]) -> None:
         self.summaries = summaries
-        self.modules: dict[str, list[ModuleSummary]] = {}
+        self.modules: dict[str, list[ModuleIR]] = {}
         self.names: dict[str, str] = {}
         self.roots: dict[str, str] = {}
         for summary in sorted(summaries, key=lambda s: s.path.endswith(".pyi")):
@@ -86,7 +86,7 @@ class Project:
             self.names[summary.path], self.roots[summary.path] = name, root
             self.modules.setdefault(name, []).append(summary)
 
-    def _module(self, name: str, near: ModuleSummary | None) -> ModuleSummary | None:
+    def _module(self, name: str, near: ModuleIR | None) -> ModuleIR | None:
         candidates = self.modules.get(name)
         if not candidates:
             return None
@@ -94,12 +94,12 @@ class Project:
         return next((m for m in candidates if self.roots[m.path] == root), candidates[0])
 
     # -- names inside one module ---------------------------------------------
-    def lookup(self, module: ModuleSummary, scope: Scope, name: str) -> Binding | None:
+    def lookup(self, module: ModuleIR, scope: Scope, name: str) -> Binding | None:
         current: Scope | None = scope
         while current is not None:
             if name in current.defs:
                 return self._definition(module, current.defs[name])
-            if name in current.bindings or any(p.name == name for p in current.params):
+            if name in current.names:
                 return Binding("var", scope_id=current.id)
             current = module.scopes.get(current.parent) if current.parent else None
         if name in module.imports:
@@ -109,14 +109,14 @@ class Project:
         return None
 
     @staticmethod
-    def _definition(module: ModuleSummary, id: str) -> Binding:
+    def _definition(module: ModuleIR, id: str) -> Binding:
         return Binding("def", definition=Definition(module, id, id in module.classes))
 
-    def absolute(self, module: ModuleSummary, imported: str) -> str:
+    def absolute(self, module: ModuleIR, imported: str) -> str:
         return absolute_import(self.names[module.path], module.is_package, imported)
 
     # -- qualified names across modules --------------------------------------
-    def resolve(self, qualified: str, near: ModuleSummary | None = None, depth: int = 0) -> Definition | None:
+    def resolve(self, qualified: str, near: ModuleIR | None = None, depth: int = 0) -> Definition | None:
         """The project definition a qualified name (imported by ``near``) refers to, following re-exports."""
         parts = qualified.split(".")
         for split in range(len(parts) - 1, 0, -1):
@@ -126,7 +126,7 @@ class Project:
             return self._member(module, parts[split:], depth)
         return None
 
-    def _member(self, module: ModuleSummary, rest: list[str], depth: int) -> Definition | None:
+    def _member(self, module: ModuleIR, rest: list[str], depth: int) -> Definition | None:
         top = module.scopes["<module>"]
         head = rest[0]
         if head in top.defs:
@@ -142,14 +142,33 @@ class Project:
             return self.resolve(".".join([target, *rest[1:]]), module, depth + 1)
         return None
 
+    def lookup_dotted(self, module: ModuleIR, scope: Scope, dotted: str) -> tuple[Binding | None, str]:
+        """What the head of ``a.b.c`` refers to in a scope, and the rest ("b.c")."""
+        head, _, rest = dotted.partition(".")
+        return self.lookup(module, scope, head), rest
+
+    def class_chain(self, definition: Definition) -> list[Definition]:
+        """A project class and its project bases, nearest first, each once (cycles end)."""
+        chain: list[Definition] = []
+        seen: set[tuple[str, str]] = set()
+        stack = [definition]
+        while stack:
+            current = stack.pop(0)
+            key = (current.module.path, current.id)
+            if key in seen or current.id not in current.module.classes:
+                continue
+            seen.add(key)
+            chain.append(current)
+            stack[0:0] = [base for base in self.class_bases(current) if isinstance(base, Definition)]
+        return chain
+
     def class_bases(self, definition: Definition) -> list[str | Definition]:
         """Bases of a class, project classes as definitions, others as normalised names."""
         info = definition.klass
         out: list[str | Definition] = []
         scope = definition.module.scopes[info.parent]
         for base in info.bases:
-            head, _, rest = base.partition(".")
-            binding = self.lookup(definition.module, scope, head)
+            binding, rest = self.lookup_dotted(definition.module, scope, base)
             if binding is None:
                 continue
             if binding.kind == "def" and binding.definition.is_class and not rest:

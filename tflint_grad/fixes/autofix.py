@@ -15,7 +15,7 @@ import libcst as cst
 
 from ..analysis.dataflow import RawRoundTrip
 from ..findings import Fix, Position, Span, TextEdit
-from ..parse.located import Located
+from ..ir.located import Located
 from .replacements import Replacement, replacement_for
 
 TENSORFLOW = "tensorflow"
@@ -29,7 +29,7 @@ def tensorflow_spelling(target: str, located: Located) -> tuple[str, TextEdit | 
     An existing alias is reused, the longest matching one first
     (``from tensorflow import math as tfm`` gives ``tfm.log``).
     """
-    imports = located.summary.imports
+    imports = located.ir.imports
     visible = located.module_level_imports
     best = None
     for alias, qualified in imports.items():
@@ -43,7 +43,7 @@ def tensorflow_spelling(target: str, located: Located) -> tuple[str, TextEdit | 
         alias, qualified = best
         return alias + target[len(qualified):], None
     # A name imported only locally as tensorflow itself may be bound to it at module level too.
-    taken = set(located.summary.scopes["<module>"].bindings) | {a for a, q in imports.items() if q != TENSORFLOW}
+    taken = set(located.ir.scopes["<module>"].names) | {a for a, q in imports.items() if q != TENSORFLOW}
     alias = "tf" if "tf" not in taken else TENSORFLOW
     statement = "import tensorflow as tf" if alias == "tf" else "import tensorflow"
     return alias + target[len(TENSORFLOW):], TextEdit(_import_span(located), statement + _newline(located))

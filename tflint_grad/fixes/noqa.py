@@ -10,14 +10,14 @@ still parses, with the same guarantees as ``--fix``.
 
 from __future__ import annotations
 
-import io
 import re
 import sys
-import tokenize
 from dataclasses import replace
 
 from ..config import Config
+from ..exit_codes import exit_code
 from ..findings import FileError
+from ..parse.comments import scan
 from .apply import LINE_BREAK
 from .fixer import breaks
 
@@ -25,7 +25,6 @@ NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*", re.I
 
 
 def add_noqa(inputs, config: Config) -> int:
-    from ..cli import exit_code
     from ..engine import check
     from ..report.text import render_errors
     from .write import try_write
@@ -64,7 +63,8 @@ def with_noqa(text: str, lines: dict[int, list[str]]) -> tuple[str, int]:
     """``text`` with the codes added to each numbered line, and how many lines took them."""
     parts = LINE_BREAK.split(text)
     breaks_ = LINE_BREAK.findall(text)
-    comments, closed = _comments(text)
+    found = scan(text)
+    comments, closed = found.by_line, found.open_lines
     done = 0
     for number, codes in lines.items():
         line = parts[number - 1]
@@ -79,19 +79,3 @@ def with_noqa(text: str, lines: dict[int, list[str]]) -> tuple[str, int]:
             parts[number - 1] = f"{line.rstrip()}  # noqa: {', '.join(codes)}"
         done += 1
     return "".join(p + b for p, b in zip(parts, [*breaks_, ""])), done
-
-
-def _comments(text: str) -> tuple[dict[int, tuple[int, str]], set[int]]:
-    """Each line's comment (column, text), and the lines whose end is inside a token
-    (a triple-quoted string), where a '#' would be text."""
-    comments: dict[int, tuple[int, str]] = {}
-    inside: set[int] = set()
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.type == tokenize.COMMENT:
-                comments[token.start[0]] = (token.start[1], token.string)
-            elif token.start[0] < token.end[0] and token.type != tokenize.NL:
-                inside.update(range(token.start[0], token.end[0]))
-    except (tokenize.TokenError, SyntaxError):
-        pass
-    return comments, inside

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import EXIT_ERROR
+from ..exit_codes import EXIT_ERROR
 
 OPTIONAL = {"pygls", "lsprotocol"}
 INSTALL = "tflint-grad: error: the language server needs pygls: pip install 'tflint-grad[lsp]'"

@@ -7,10 +7,9 @@ viewers show beside a result.  So the docs cannot drift from the tool: the
 tests compare ``docs/rules.md`` and the README block with what is generated
 here, and ``python -m tflint_grad.report.rule_docs --write`` regenerates them.
 
-What a rule's fix does is not written on the rule: it follows from the kinds
-of round-trip the rule claims (a numpy call is renamed to its TensorFlow twin
-from the replacement table; a conversion is unwrapped), so it is derived by
-asking the rule which kinds it claims.
+What a rule's fix does is described once per kind of round-trip (a numpy call
+is renamed to its TensorFlow twin from the replacement table; a conversion is
+unwrapped); a rule names the kinds its findings carry a fix for (``Rule.fixes``).
 """
 
 from __future__ import annotations
@@ -24,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..findings import Position, Span
 from ..fixes.autofix import UNWRAPPABLE
-from ..rules import RULES, RULES_BY_CODE, RoundTrip, Rule
+from ..rules import RULES, RULES_BY_CODE, Rule
 
 EXIT_OK, EXIT_USAGE = 0, 2
 WIDTH = 84  # the rules' texts are wrapped at about this width
@@ -43,7 +41,7 @@ class FixDoc:
 
 
 _UNWRAPPED = ", ".join(f"`{name}(t)`" for name in sorted(UNWRAPPABLE))
-# Keyed by RoundTrip.kind, in the order the paragraphs are shown.
+# Keyed by round-trip kind (``Rule.fixes``), in the order the paragraphs are shown.
 FIX_DOCS: dict[str, FixDoc] = {
     "numpy-call": FixDoc(
         "numpy calls: safe or unsafe, by function",
@@ -62,23 +60,13 @@ FIX_DOCS: dict[str, FixDoc] = {
 }
 
 
-def claimed_kinds(rule: Rule) -> tuple[str, ...]:
-    """The round-trip kinds this rule reports, found by asking ``rule.applies``."""
-    here = Span(Position(1, 0), Position(1, 0))
-    blank = dict(path="", span=here, api="", qualified="", value="", context="", related=(), replacement=None)
-    return tuple(
-        kind for kind in FIX_DOCS
-        if any(rule.applies(RoundTrip(kind=kind, on_output_path=on_path, **blank)) for on_path in (True, False))
-    )
-
-
 def fix_short(rule: Rule) -> str:
-    return "; ".join(FIX_DOCS[kind].short for kind in claimed_kinds(rule))
+    return "; ".join(FIX_DOCS[kind].short for kind in FIX_DOCS if kind in rule.fixes)
 
 
 def fix_long(rule: Rule) -> str:
-    """One paragraph per claimed kind, wrapped like the rules' own texts."""
-    return "\n\n".join(textwrap.fill(FIX_DOCS[kind].long, WIDTH) for kind in claimed_kinds(rule))
+    """One paragraph per kind the rule fixes, wrapped like the rules' own texts."""
+    return "\n\n".join(textwrap.fill(FIX_DOCS[kind].long, WIDTH) for kind in FIX_DOCS if kind in rule.fixes)
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,28 @@
-"""The rule registry: every code the tool can emit, in one table.
+"""The rule registry: every code the tool can emit, in one table, one file per rule.
 
-Codes are stable: a code is never reused for another meaning.  Selection by
-prefix works as in ruff (``--select TFG0`` picks the gradient cuts,
-``--ignore TFG1`` drops the tf.function/host-sync warnings).
+Codes are stable: a code is never reused for another meaning.  The code space
+is planned by family, so a prefix selects a family (``--select TFG0``,
+``--ignore TFG1``, as in ruff):
+
+* ``TFG0xx`` gradient cuts: a host round-trip whose result reaches the
+  differentiated output (TFG001 numpy call, TFG002 conversion);
+* ``TFG1xx`` host round-trips off the gradient path: the gradient is intact,
+  the device syncs and ``tf.function`` breaks (TFG101);
+* ``TFG2xx`` the tape's contract: what is recorded, watched, kept and asked
+  for (targets computed outside the recording, unwatched sources, tape
+  lifetime, ``gradient`` API misuse);
+* ``TFG3xx`` operations with no gradient on the gradient path (discrete
+  operations, state changes, host callbacks, NaN from guarded branches).
+
+Severity is an attribute of each rule.  Each rule's ``check(facts)`` picks its
+own events from the analysis's facts; rules of one family may claim the same
+kind of event only under disjoint conditions (``tests/test_rules.py`` checks
+that no event is claimed twice).
 """
 
 from __future__ import annotations
 
-from .base import RoundTrip, Rule
+from .base import Invalid, RoundTrip, Rule
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
 from .numpy_call_on_tensor import NumpyCallOnTensor
@@ -18,12 +33,6 @@ RULES: tuple[Rule, ...] = (
     HostRoundTripOffGradientPath(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
-
-
-def rule_for(event: RoundTrip) -> Rule:
-    """The one rule that claims ``event`` (the rules partition the events)."""
-    (rule,) = [rule for rule in RULES if rule.applies(event)]
-    return rule
 
 
 def is_selected(code: str, select: tuple[str, ...], ignore: tuple[str, ...]) -> bool:
@@ -44,4 +53,4 @@ def selector_error(selectors: tuple[str, ...], where: str) -> str | None:
             f"the codes are {', '.join(RULES_BY_CODE)} (a prefix such as TFG0 selects several)")
 
 
-__all__ = ["RULES", "RULES_BY_CODE", "RoundTrip", "Rule", "rule_for", "is_selected", "selector_error"]
+__all__ = ["RULES", "RULES_BY_CODE", "Invalid", "RoundTrip", "Rule", "is_selected", "selector_error"]

@@ -1,24 +1,30 @@
-"""What a rule is: a stable code, a name, a severity, its documentation and
-the round-trip events it claims.
+"""What a rule is: a stable code, a name, a severity, its documentation, its
+examples, and a ``check`` that queries the analysis's facts.
 
-The analysis (``tflint_grad.analysis``) finds every host round-trip of a
-tensor in differentiated code and describes it as a :class:`RoundTrip`.  A rule
-is a small class that decides whether an event is its own and words the
-message.  Each rule carries valid and invalid examples beside it (as Fixit
-does); ``tests/test_rules.py`` runs them through the real analyser.
+The analysis (``tflint_grad.analysis``) describes what it knows as
+:class:`~tflint_grad.analysis.facts.Facts`.  A rule's ``check(facts)``
+selects the events that are its own; ``message`` words one of them once it is
+located (a :class:`RoundTrip`).  Each rule carries valid and invalid examples
+beside it (as Fixit does); ``tests/test_rules.py`` runs them through the real
+analyser and checks the message and the fixed text.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Iterable
 
-from ..findings import Severity, Span, Related
+from ..analysis.dataflow import RawRoundTrip
+from ..analysis.facts import Facts
+from ..findings import Related, Severity, Span
+
+# Round-trip kinds, as the analysis reports them.
+NUMPY_CALL, CONVERSION = "numpy-call", "conversion"
 
 
 @dataclass(frozen=True)
 class RoundTrip:
-    """One place where a differentiable tensor leaves TensorFlow.
+    """One place where a differentiable tensor leaves TensorFlow, located and named for a message.
 
     ``kind`` is ``"numpy-call"`` (numpy/math/scipy function applied to it) or
     ``"conversion"`` (``.numpy()``, ``np.asarray``, ``float()`` ...).
@@ -39,6 +45,16 @@ class RoundTrip:
     replacement: str | None  # the TensorFlow spelling to suggest, if any
 
 
+@dataclass(frozen=True)
+class Invalid:
+    """An example the rule must flag: the lines marked ``# expect: CODE``, a fragment of
+    the message, and the text after ``--fix --unsafe-fixes`` (None: no fix)."""
+
+    code: str
+    message: str
+    fixed: str | None = None
+
+
 class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
@@ -48,12 +64,11 @@ class Rule:
     example: ClassVar[str]
     use_instead: ClassVar[str]
     false_positives: ClassVar[str]
-    # Snippets that must produce no finding of this rule / exactly the lines
-    # marked ``# expect: CODE``.
-    valid: ClassVar[tuple[str, ...]]
-    invalid: ClassVar[tuple[str, ...]]
+    fixes: ClassVar[tuple[str, ...]]  # the round-trip kinds whose fix its findings carry (for the docs)
+    valid: ClassVar[tuple[str, ...]]  # snippets that must produce no finding of this rule
+    invalid: ClassVar[tuple[Invalid, ...]]
 
-    def applies(self, event: RoundTrip) -> bool:
+    def check(self, facts: Facts) -> Iterable[RawRoundTrip]:
         raise NotImplementedError
 
     def message(self, event: RoundTrip) -> str:

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from ..findings import Severity
-from .base import Rule, RoundTrip, advice
+from ..analysis.facts import Facts
+from .base import CONVERSION, Invalid, Rule, RoundTrip, advice
 
 
 class HostConversionOfTensor(Rule):
@@ -32,6 +33,7 @@ class HostConversionOfTensor(Rule):
         "integer tensor used as a Python count is reported when it feeds the output;\n"
         "use tf.get_static_value or the static shape for such counts."
     )
+    fixes = (CONVERSION,)
     valid = (
         "import tensorflow as tf\nw = tf.Variable(1.0)\n"
         "with tf.GradientTape() as tape:\n"
@@ -40,14 +42,39 @@ class HostConversionOfTensor(Rule):
         "print(grad.numpy(), float(loss))\n",
     )
     invalid = (
-        "import tensorflow as tf\nw = tf.Variable(1.0)\n"
-        "with tf.GradientTape() as tape:\n"
-        "    loss = w.numpy() * w  # expect: TFG002\n"
-        "grad = tape.gradient(loss, w)\n",
+        Invalid(
+            "import tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "with tf.GradientTape() as tape:\n"
+            "    loss = w.numpy() * w  # expect: TFG002\n"
+            "grad = tape.gradient(loss, w)\n",
+            ".numpy() of tensor 'w' cuts the gradient: inside the tf.GradientTape block (line 3); "
+            "keep the tensor (tf.cast if a dtype change is needed)",
+            "import tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "with tf.GradientTape() as tape:\n"
+            "    loss = w * w  # expect: TFG002\n"
+            "grad = tape.gradient(loss, w)\n",
+        ),
+        Invalid(  # a helper that rebinds its parameter, reached from the tape
+            "import tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "def to_host(t):\n"
+            "    t = t.numpy()  # expect: TFG002\n"
+            "    return t\n"
+            "with tf.GradientTape() as tape:\n"
+            "    loss = to_host(w * 2.0)\n"
+            "grad = tape.gradient(loss, w)\n",
+            ".numpy() of tensor 't' cuts the gradient: to_host is reached from the tf.GradientTape block (line 6)",
+            "import tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "def to_host(t):\n"
+            "    t = t  # expect: TFG002\n"
+            "    return t\n"
+            "with tf.GradientTape() as tape:\n"
+            "    loss = to_host(w * 2.0)\n"
+            "grad = tape.gradient(loss, w)\n",
+        ),
     )
 
-    def applies(self, event: RoundTrip) -> bool:
-        return event.kind == "conversion" and event.on_output_path
+    def check(self, facts: Facts):
+        return [rt for rt in facts.round_trips if rt.kind == CONVERSION and rt.on_output_path]
 
     def message(self, event: RoundTrip) -> str:
         return (

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from ..findings import Severity
-from .base import Rule, RoundTrip, advice
+from ..analysis.facts import Facts
+from .base import CONVERSION, NUMPY_CALL, Invalid, Rule, RoundTrip, advice
 
 
 class HostRoundTripOffGradientPath(Rule):
@@ -34,6 +35,7 @@ class HostRoundTripOffGradientPath(Rule):
         "functions are reported here (not as cuts) because their gradient is the one\n"
         "the user defines."
     )
+    fixes = (NUMPY_CALL, CONVERSION)
     valid = (
         "import tensorflow as tf\nw = tf.Variable(1.0)\n"
         "with tf.GradientTape() as tape:\n"
@@ -42,15 +44,37 @@ class HostRoundTripOffGradientPath(Rule):
         "grad = tape.gradient(loss, w)\n",
     )
     invalid = (
-        "import numpy as np\nimport tensorflow as tf\nw = tf.Variable(1.0)\n"
-        "with tf.GradientTape() as tape:\n"
-        "    loss = w * w\n"
-        "    assert np.isfinite(loss)  # expect: TFG101\n"
-        "grad = tape.gradient(loss, w)\n",
+        Invalid(
+            "import numpy as np\nimport tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "with tf.GradientTape() as tape:\n"
+            "    loss = w * w\n"
+            "    assert np.isfinite(loss)  # expect: TFG101\n"
+            "grad = tape.gradient(loss, w)\n",
+            "np.isfinite of tensor 'loss' is a host round-trip (inside the tf.GradientTape block (line 4)); "
+            "the gradient is intact but it syncs the device and breaks under tf.function",
+            None,
+        ),
+        Invalid(  # the converted value is overwritten before the loss reads it
+            "import tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "with tf.GradientTape() as tape:\n"
+            "    y = w.numpy()  # expect: TFG101\n"
+            "    print(y)\n"
+            "    y = w * 2.0\n"
+            "    loss = y\n"
+            "grad = tape.gradient(loss, w)\n",
+            ".numpy() of tensor 'w' is a host round-trip",
+            "import tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "with tf.GradientTape() as tape:\n"
+            "    y = w  # expect: TFG101\n"
+            "    print(y)\n"
+            "    y = w * 2.0\n"
+            "    loss = y\n"
+            "grad = tape.gradient(loss, w)\n",
+        ),
     )
 
-    def applies(self, event: RoundTrip) -> bool:
-        return not event.on_output_path
+    def check(self, facts: Facts):
+        return [rt for rt in facts.round_trips if not rt.on_output_path]
 
     def message(self, event: RoundTrip) -> str:
         return (

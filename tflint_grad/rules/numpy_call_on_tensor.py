@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from ..findings import Severity
-from .base import Rule, RoundTrip, advice
+from ..analysis.facts import Facts
+from .base import NUMPY_CALL, Invalid, Rule, RoundTrip, advice
 
 
 class NumpyCallOnTensor(Rule):
@@ -37,6 +38,7 @@ class NumpyCallOnTensor(Rule):
         "ndarray use. If the function is wrapped in tf.py_function/tf.numpy_function on\n"
         "purpose, suppress with `# noqa: TFG001`."
     )
+    fixes = (NUMPY_CALL,)
     valid = (
         "import numpy as np\nimport tensorflow as tf\nw = tf.Variable(1.0)\n"
         "with tf.GradientTape() as tape:\n"
@@ -44,14 +46,38 @@ class NumpyCallOnTensor(Rule):
         "grad = tape.gradient(loss, w)\n",
     )
     invalid = (
-        "import numpy as np\nimport tensorflow as tf\nw = tf.Variable(1.0)\n"
-        "with tf.GradientTape() as tape:\n"
-        "    loss = np.exp(w)  # expect: TFG001\n"
-        "grad = tape.gradient(loss, w)\n",
+        Invalid(
+            "import numpy as np\nimport tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "with tf.GradientTape() as tape:\n"
+            "    loss = np.exp(w)  # expect: TFG001\n"
+            "grad = tape.gradient(loss, w)\n",
+            "np.exp on tensor 'w' cuts the gradient: inside the tf.GradientTape block (line 4); use tf.exp",
+            "import numpy as np\nimport tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "with tf.GradientTape() as tape:\n"
+            "    loss = tf.exp(w)  # expect: TFG001\n"
+            "grad = tape.gradient(loss, w)\n",
+        ),
+        Invalid(  # the value of the previous iteration reaches the loss
+            "import numpy as np\nimport tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "with tf.GradientTape() as tape:\n"
+            "    h, loss = w, 0.0\n"
+            "    for _ in range(3):\n"
+            "        loss += tf.reduce_sum(h)\n"
+            "        h = np.tanh(h)  # expect: TFG001\n"
+            "grad = tape.gradient(loss, w)\n",
+            "np.tanh on tensor 'h' cuts the gradient",
+            "import numpy as np\nimport tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "with tf.GradientTape() as tape:\n"
+            "    h, loss = w, 0.0\n"
+            "    for _ in range(3):\n"
+            "        loss += tf.reduce_sum(h)\n"
+            "        h = tf.tanh(h)  # expect: TFG001\n"
+            "grad = tape.gradient(loss, w)\n",
+        ),
     )
 
-    def applies(self, event: RoundTrip) -> bool:
-        return event.kind == "numpy-call" and event.on_output_path
+    def check(self, facts: Facts):
+        return [rt for rt in facts.round_trips if rt.kind == NUMPY_CALL and rt.on_output_path]
 
     def message(self, event: RoundTrip) -> str:
         return (

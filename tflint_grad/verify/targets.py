@@ -19,15 +19,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ..analysis.dataflow import RawRoundTrip
 from ..analysis.project import absolute_import, module_name
 from ..config import Config
 from ..engine import Session
-from ..findings import FileError, Finding, Position, Severity
+from ..findings import FileError, Finding, Origin, Position, Severity
 from ..fixes.fixer import fix
-from ..parse.located import Located
+from ..ir.located import Located
 from ..parse.source import SourceFile
-from ..summary.model import ModuleSummary
 
 FUNCTION, TAPE = "function", "tape"
 CUT, INTACT = "cut", "intact"  # what the findings claim about the target's gradient
@@ -80,11 +78,9 @@ def plan(source: SourceFile, config: Config, unsafe: bool, project: list[SourceF
     errors = tuple(e for e in report.errors if e.path in written)
     if errors or not findings:
         return Plan(files, written, written, findings, 0, 0, (), errors)
-    event_at = {(event.path, session.locate(event.path).span_of(event.call_index)): event for event in session.events}
     grouped: dict[tuple, list[Finding]] = {}
     for finding in findings:
-        event = event_at[(finding.path, finding.span)]
-        grouped.setdefault(_unit(event, session.locate(event.path).summary), []).append(finding)
+        grouped.setdefault(_unit(finding.origin), []).append(finding)
     result = fix(list(written.values()), config, unsafe)
     fixed = {path: result.sources[path] for path in files}
     targets = tuple(
@@ -110,9 +106,9 @@ def _executed(script: str, session: Session) -> tuple[str, ...]:
         path = queue.pop()
         if path not in session.parsed or path in (e.path for e in session.errors):
             continue
-        summary = session.locate(path).summary
-        for imported in summary.imports.values():
-            name = absolute_import(module_name(path), summary.is_package, imported).split(".")
+        ir = session.locate(path).ir
+        for imported in ir.imports.values():
+            name = absolute_import(module_name(path), ir.is_package, imported).split(".")
             for found in (p for i in range(1, len(name) + 1) for p in by_module.get(".".join(name[:i]), ())):
                 if found not in order:
                     order.append(found)
@@ -120,26 +116,24 @@ def _executed(script: str, session: Session) -> tuple[str, ...]:
     return tuple(order)
 
 
-def _unit(event: RawRoundTrip, summary: ModuleSummary) -> tuple[str, str, str, int]:
-    """(file, kind, scope id, tape region) of the code that holds the round-trip."""
-    scope = next(s for s in summary.scopes.values() if any(c.index == event.call_index for c in s.calls))
-    if event.in_tape:
-        call = next(c for c in scope.calls if c.index == event.call_index)
-        return event.path, TAPE, scope.id, call.regions[-1]
-    return event.path, FUNCTION, scope.id, -1
+def _unit(origin: Origin) -> tuple[str, str, str, int]:
+    """(file, kind, scope id, tape block) of the code that holds the round-trip, from the finding's origin."""
+    if origin.block >= 0:
+        return origin.path, TAPE, origin.scope, origin.block
+    return origin.path, FUNCTION, origin.scope, -1
 
 
 def _position(unit: tuple[str, str, str, int], located: Located) -> Position | None:
     _, kind, scope_id, region = unit
-    scope = located.summary.scopes.get(scope_id)
-    if scope is None or (kind == TAPE and region >= len(scope.regions)):
+    scope = located.ir.scopes.get(scope_id)
+    if scope is None or (kind == TAPE and region >= len(scope.blocks)):
         return None
-    return located.span_of(scope.regions[region].index if kind == TAPE else scope.index).start
+    return located.span_of(scope.blocks[region].statement if kind == TAPE else scope.index).start
 
 
 def _target(unit: tuple[str, str, str, int], findings: list[Finding], located: Located, fixed: Located) -> Target:
     path, kind, scope_id, region = unit
-    scope = located.summary.scopes[scope_id]
+    scope = located.ir.scopes[scope_id]
     if kind == TAPE:
         key, name = f"{TAPE}:{path}:{scope_id}:{region}", "tape block"
     else:

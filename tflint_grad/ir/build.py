@@ -1,23 +1,29 @@
-"""Build a :class:`ModuleSummary` from a libcst module in one pass.
+"""Build a module's :class:`ModuleIR` from a libcst module in one pass.
 
 The walk is explicit (statement and expression tables below) rather than a
 ``CSTVisitor``: every expression returns the dependencies of its value, which a
-visitor cannot do.  Every node that a finding may later need to point at (calls,
-definitions, ``with`` statements) gets an index in visiting order; re-running
-the builder with ``keep_nodes=True`` maps indices back to nodes, so positions
-are only computed for the few files that have findings.
+visitor cannot do, and statements move the reaching definitions
+(:mod:`tflint_grad.ir.flow`) as control flow does.  Every node that a finding
+may later need to point at (calls, definitions, ``with`` statements,
+assignments) gets an index in visiting order; re-running the builder with
+``keep_nodes=True`` maps indices back to nodes, so positions are only computed
+for the few files that have findings.  Nothing here knows an API: which call
+is numpy and which ``with`` is a tape is decided by the analysis.
 """
 
 from __future__ import annotations
 
+import ast
+from dataclasses import dataclass, field
 from typing import Callable
 
 import libcst as cst
 
-from ..analysis.apis import MUTATING_METHODS, STATIC_ATTRIBUTES, normalize
+from .conventions import MUTATING_METHODS, STATIC_ATTRIBUTES
+from .flow import Flow, join, rebound_names
 from .model import (
-    CALL, LAMBDA, NAME, SELF_ATTR, Arg, CallableRef, Call, ClassInfo, Deps, ModuleSummary,
-    Param, Scope, TapeRegion, merge, partial_ref, self_name,
+    ASSIGN, CONTEXT, GLOBAL, ITERATION, MUTATION, NO_CONSTANT, PARAM, Arg, Block, Call, CallableRef,
+    ClassInfo, Definition, Deps, Free, LambdaRef, ModuleIR, Param, Result, Scope, SelfAttr, merge, partial_ref,
 )
 
 MODULE_SCOPE = "<module>"
@@ -39,20 +45,58 @@ def import_target(node: cst.Attribute | cst.Name) -> str:
     return cst.Module([]).code_for_node(node)
 
 
-class SummaryBuilder:
+@dataclass
+class Draft:
+    """A scope while it is being walked; frozen into a :class:`Scope` at the end."""
+
+    id: str
+    kind: str
+    name: str
+    index: int
+    parent: str | None
+    class_id: str | None = None
+    params: tuple[Param, ...] = ()
+    decorators: tuple[str, ...] = ()
+    flow: Flow = field(default_factory=Flow)
+    calls: list[Call] = field(default_factory=list)
+    returns: Deps = ()
+    blocks: list[Block] = field(default_factory=list)
+    defs: dict[str, str] = field(default_factory=dict)
+    self_attrs: dict[str, Deps] = field(default_factory=dict)
+
+    def freeze(self) -> Scope:
+        names: dict[str, tuple[int, ...]] = {}
+        for index, definition in enumerate(self.flow.definitions):
+            names[definition.name] = names.get(definition.name, ()) + (index,)
+        return Scope(
+            self.id, self.kind, self.name, self.index, self.parent, self.class_id, self.params,
+            self.decorators, tuple(self.flow.definitions), names, tuple(self.calls), self.returns,
+            tuple(self.blocks), self.defs, self.self_attrs,
+        )
+
+
+@dataclass
+class Walk:
+    """Where the builder is inside the current scope."""
+
+    self_name: str | None = None
+    globals: set[str] = field(default_factory=set)
+    blocks: tuple[int, ...] = ()
+    loop_depth: int = 0
+
+
+class IRBuilder:
     def __init__(self, path: str, keep_nodes: bool = False) -> None:
         self.path = path
         self.keep_nodes = keep_nodes
         self.nodes: list[cst.CSTNode] = []
         self.count = 0
         self.imports: dict[str, str] = {}
-        self.scopes: dict[str, Scope] = {}
+        self.scopes: dict[str, Draft] = {}
         self.classes: dict[str, ClassInfo] = {}
-        self.scope = self._new_scope(Scope(MODULE_SCOPE, "module", MODULE_SCOPE, -1, None))
+        self.scope = self._new_scope(Draft(MODULE_SCOPE, "module", MODULE_SCOPE, -1, None))
         self.klass: ClassInfo | None = None  # set while in a class body
-        self.self_name: str | None = None  # first parameter of the current method
-        self.globals: set[str] = set()
-        self.regions: tuple[int, ...] = ()
+        self.walk = Walk()
 
     # -- bookkeeping -------------------------------------------------------
     def locate(self, node: cst.CSTNode) -> int:
@@ -62,7 +106,7 @@ class SummaryBuilder:
             self.nodes.append(node)
         return index
 
-    def _new_scope(self, scope: Scope) -> Scope:
+    def _new_scope(self, scope: Draft) -> Draft:
         if scope.id in self.scopes:
             scope.id = f"{scope.id}@{scope.index}"
         self.scopes[scope.id] = scope
@@ -75,9 +119,14 @@ class SummaryBuilder:
             return name
         return f"{self.scope.id}.<locals>.{name}"
 
-    def build(self, module: cst.Module) -> ModuleSummary:
+    def build(self, module: cst.Module) -> ModuleIR:
         self.statements(module.body)
-        return ModuleSummary(self.path, self.imports, self.scopes, self.classes)
+        scopes = {key: draft.freeze() for key, draft in self.scopes.items()}
+        return ModuleIR(self.path, self.imports, scopes, self.classes, self.path.endswith("__init__.py"))
+
+    @property
+    def flow(self) -> Flow:
+        return self.scope.flow
 
     # -- statements --------------------------------------------------------
     def statements(self, body) -> None:
@@ -102,26 +151,30 @@ class SummaryBuilder:
         self.expr(node.value)
 
     def assign(self, node: cst.Assign) -> None:
+        statement = self.locate(node)
         value = node.value
         if isinstance(value, (cst.Tuple, cst.List)) and not any(isinstance(e, cst.StarredElement) for e in value.elements):
             parts = [self.expr(e.value) for e in value.elements]  # a, b = x, 2.0: element by element
             for target in node.targets:
-                self.bind_parts(target.target, parts)
+                self.bind_parts(target.target, parts, statement)
             return
         deps = self.expr(value)
         for target in node.targets:
-            self.bind(target.target, deps)
+            self.bind(target.target, deps, statement)
 
     def ann_assign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
-            self.bind(node.target, self.expr(node.value))
+            statement = self.locate(node)
+            self.bind(node.target, self.expr(node.value), statement)
 
     def aug_assign(self, node: cst.AugAssign) -> None:
-        self.bind(node.target, merge(self.expr(node.target), self.expr(node.value)))
+        statement = self.locate(node)
+        self.bind(node.target, merge(self.expr(node.target), self.expr(node.value)), statement)
 
     def return_(self, node: cst.Return) -> None:
         if node.value is not None:
             self.scope.returns = merge(self.scope.returns, self.expr(node.value))
+        self.flow.terminate()
 
     def assert_(self, node: cst.Assert) -> None:
         self.expr(node.test)
@@ -131,9 +184,16 @@ class SummaryBuilder:
     def raise_(self, node: cst.Raise) -> None:
         if node.exc is not None:
             self.expr(node.exc)
+        self.flow.terminate()
+
+    def break_(self, node: cst.Break) -> None:
+        self.flow.jump(to_exit=True)
+
+    def continue_(self, node: cst.Continue) -> None:
+        self.flow.jump(to_exit=False)
 
     def global_(self, node: cst.Global) -> None:
-        self.globals.update(item.name.value for item in node.names)
+        self.walk.globals.update(item.name.value for item in node.names)
 
     def import_(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -156,79 +216,98 @@ class SummaryBuilder:
 
     def if_(self, node: cst.If) -> None:
         self.expr(node.test)
+        entry = self.flow.snapshot()
         self.block(node.body)
+        taken = self.flow.snapshot()
+        self.flow.restore(entry)
         if isinstance(node.orelse, cst.If):
             self.if_(node.orelse)
         else:
             self.block(node.orelse)
+        self.flow.restore(join(taken, self.flow.snapshot()))
 
     def for_(self, node: cst.For) -> None:
-        self.bind_iteration(node.target, node.iter)
-        self.block(node.body)
-        self.block(node.orelse)
+        iteration = self.expr(node.iter)
+        self._loop(node, lambda: self.bind_iteration(node.target, node.iter, iteration))
 
     def while_(self, node: cst.While) -> None:
-        self.expr(node.test)
+        self._loop(node, lambda: self.expr(node.test))
+
+    def _loop(self, node, head: Callable[[], object]) -> None:
+        """The body runs zero or more times: its rebinds reach the head and the exit."""
+        loop = self.flow.enter_loop(rebound_names(node.body, MUTATING_METHODS))
+        head()
+        self.walk.loop_depth += 1
         self.block(node.body)
+        self.walk.loop_depth -= 1
+        at_head = self.flow.leave_body(loop)
+        self.flow.restore(at_head)
         self.block(node.orelse)
+        self.flow.restore(join(self.flow.snapshot(), *loop.breaks))
 
     def try_(self, node) -> None:
+        start = len(self.flow.definitions)
+        entry = self.flow.snapshot()
         self.block(node.body)
+        handler_entry = self.flow.defined_since(start, join(entry, self.flow.snapshot()))
+        ends = []
+        self.block(node.orelse)
+        ends.append(self.flow.snapshot())
         for handler in node.handlers:
+            self.flow.restore(handler_entry)
             if handler.type is not None:
                 self.expr(handler.type)
+            if handler.name is not None:
+                self.bind(handler.name.name, (), -1)
             self.block(handler.body)
-        self.block(node.orelse)
+            ends.append(self.flow.snapshot())
+        self.flow.restore(join(*ends))
         self.block(node.finalbody)
 
     def match_(self, node: cst.Match) -> None:
         self.expr(node.subject)
+        entry = self.flow.snapshot()
+        ends = [entry]
         for case in node.cases:
+            self.flow.restore(entry)
             self.block(case.body)
+            ends.append(self.flow.snapshot())
+        self.flow.restore(join(*ends))
 
     def with_(self, node: cst.With) -> None:
-        index = self.locate(node)
+        statement = self.locate(node)
         opened: tuple[int, ...] = ()
         for item in node.items:
-            value = item.item
-            deps = self.expr(value)
-            if item.asname is not None:
-                self.bind(item.asname.name, deps)
-            if self._is_tape(value):
-                tape = item.asname.name.value if item.asname and isinstance(item.asname.name, cst.Name) else None
-                self.scope.regions.append(TapeRegion(index, tape))
-                opened += (len(self.scope.regions) - 1,)
-        saved = self.regions
-        self.regions = saved + opened
+            deps = self.expr(item.item)
+            target = item.asname.name if item.asname is not None else None
+            if target is not None:
+                self.bind(target, deps, statement, CONTEXT)
+            name = target.value if isinstance(target, cst.Name) else None
+            self.scope.blocks.append(Block(statement, deps, name))
+            opened += (len(self.scope.blocks) - 1,)
+        saved = self.walk.blocks
+        self.walk.blocks = saved + opened
         self.block(node.body)
-        self.regions = saved
-
-    def _is_tape(self, value: cst.BaseExpression) -> bool:
-        """TensorFlow's ``GradientTape(...)`` under any import alias (resolved with the
-        imports seen so far), not a same-named class of another backend."""
-        callee = dotted_name(value.func) if isinstance(value, cst.Call) else None
-        if callee is None:
-            return False
-        head, _, rest = callee.partition(".")
-        if head not in self.imports:
-            return False
-        return normalize(".".join(filter(None, (self.imports[head], rest)))) == "tensorflow.GradientTape"
+        self.walk.blocks = saved
 
     def function_def(self, node: cst.FunctionDef) -> None:
         index = self.locate(node)
         decorators = tuple(self._decorator(d) for d in node.decorators)
         self._defaults(node.params)
         name = node.name.value
-        scope = self._new_scope(Scope(
+        in_class = self.scope.kind == "class" and self.klass is not None
+        scope = self._new_scope(Draft(
             self._child_id(name), "function", name, index, self._function_parent(),
-            class_id=self.klass.id if self.scope.kind == "class" and self.klass else None,
+            class_id=self.klass.id if in_class else None,
             params=self._params(node.params), decorators=tuple(d for d in decorators if d),
         ))
-        if scope.class_id is not None:
+        if in_class:
             self.klass.methods[name] = scope.id
         else:
             self.scope.defs[name] = scope.id
-        self._enter(scope, node.body, self_name(scope))
+        first = scope.params[0].name if scope.params else None
+        method_self = first if in_class and not {"staticmethod", "classmethod"} & set(scope.decorators) else None
+        self._enter(scope, lambda: self.block(node.body), method_self)
 
     def class_def(self, node: cst.ClassDef) -> None:
         index = self.locate(node)
@@ -240,24 +319,28 @@ class SummaryBuilder:
             if base.keyword is None and (name := dotted_name(base.value)):
                 bases.append(name)
         name = node.name.value
-        info = ClassInfo(self._child_id(name), name, index, self._function_parent(), tuple(bases))
+        info = ClassInfo(self._child_id(name), name, index, self._function_parent(), tuple(bases), {})
         self.classes[info.id] = info
         self.scope.defs[name] = info.id
-        body_scope = self._new_scope(Scope(info.id + ".<body>", "class", name, index, self._function_parent()))
+        body_scope = self._new_scope(Draft(info.id + ".<body>", "class", name, index, self._function_parent()))
         saved_class = self.klass
         self.klass = info
-        self._enter(body_scope, node.body, None)
+        self._enter(body_scope, lambda: self.block(node.body), None)
         self.klass = saved_class
 
     def _function_parent(self) -> str:
         """Python's name resolution skips class bodies."""
         return self.scope.parent if self.scope.kind == "class" else self.scope.id
 
-    def _enter(self, scope: Scope, body, self_name: str | None) -> None:
-        saved = (self.scope, self.self_name, self.globals, self.regions)
-        self.scope, self.self_name, self.globals, self.regions = scope, self_name, set(), ()
-        self.block(body)
-        self.scope, self.self_name, self.globals, self.regions = saved
+    def _enter(self, scope: Draft, walk: Callable[[], object], self_name: str | None) -> object:
+        saved = (self.scope, self.walk)
+        self.scope, self.walk = scope, Walk(self_name)
+        for param in scope.params:
+            self.flow.define(param.name, PARAM, ())
+        try:
+            return walk()
+        finally:
+            self.scope, self.walk = saved
 
     def _decorator(self, decorator: cst.Decorator) -> str | None:
         self.expr(decorator.decorator)
@@ -282,38 +365,36 @@ class SummaryBuilder:
         return tuple(out)
 
     # -- binding -----------------------------------------------------------
-    def bind_parts(self, target: cst.BaseExpression, parts: list[Deps]) -> None:
+    def bind_parts(self, target: cst.BaseExpression, parts: list[Deps], statement: int) -> None:
         """Unpack element by element when the shapes agree, else bind the union."""
         elements = target.elements if isinstance(target, (cst.Tuple, cst.List)) else None
         if elements is not None and len(elements) == len(parts) and not any(
                 isinstance(e, cst.StarredElement) for e in elements):
             for element, deps in zip(elements, parts):
-                self.bind(element.value, deps)
+                self.bind(element.value, deps, statement)
         else:
-            self.bind(target, merge(*parts) if parts else ())
+            self.bind(target, merge(*parts) if parts else (), statement)
 
-    def bind_iteration(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+    def bind_iteration(self, target: cst.BaseExpression, iterable: cst.BaseExpression, deps: Deps) -> None:
         """``for v, c in zip(vs, cs)`` and ``for i, v in enumerate(vs)`` unpack per position."""
-        deps = self.expr(iterable)
         callee = dotted_name(iterable.func) if isinstance(iterable, cst.Call) else None
         if callee in ITERATION_SPLITTERS and deps:
-            call = next(c for c in reversed(self.scope.calls) if c.index == deps[0][1])
+            call = next(c for c in reversed(self.scope.calls) if c.index == deps[0].index)
             if not any(arg.star or arg.keyword for arg in call.args):
-                self.bind_parts(target, ITERATION_SPLITTERS[callee]([arg.deps for arg in call.args]))
+                self.bind_parts(target, ITERATION_SPLITTERS[callee]([arg.deps for arg in call.args]), -1)
                 return
-        self.bind(target, deps)
+        self.bind(target, deps, -1, ITERATION)
 
-    def bind(self, target: cst.BaseExpression, deps: Deps) -> None:
+    def bind(self, target: cst.BaseExpression, deps: Deps, statement: int, kind: str = ASSIGN) -> None:
         if isinstance(target, cst.Name):
-            scope = self.scopes[MODULE_SCOPE] if target.value in self.globals else self.scope
-            scope.bind(target.value, deps)
+            self.define(target.value, kind, deps, statement)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
-                self.bind(element.value, deps)
+                self.bind(element.value, deps, statement, kind)
         elif isinstance(target, cst.StarredElement):
-            self.bind(target.value, deps)
+            self.bind(target.value, deps, statement, kind)
         elif isinstance(target, cst.Attribute):
-            if isinstance(target.value, cst.Name) and target.value.value == self.self_name:
+            if isinstance(target.value, cst.Name) and target.value.value == self.walk.self_name:
                 old = self.scope.self_attrs.get(target.attr.value, ())
                 self.scope.self_attrs[target.attr.value] = merge(old, deps)
             else:
@@ -321,7 +402,15 @@ class SummaryBuilder:
         elif isinstance(target, cst.Subscript):
             self._slices(target)
             if isinstance(target.value, cst.Name):  # x[i] = v mutates x
-                self.bind(target.value, deps)
+                name = target.value.value
+                self.define(name, MUTATION, merge(self.flow.read(name), deps), statement)
+
+    def define(self, name: str, kind: str, deps: Deps, statement: int) -> None:
+        if name in self.walk.globals and self.scope.kind != "module":
+            # ``global x; x = ...``: a module-level binding whose value the module cannot see
+            self.scopes[MODULE_SCOPE].flow.definitions.append(Definition(name, GLOBAL, (), statement))
+            return
+        self.flow.define(name, kind, deps, statement)
 
     # -- expressions ---------------------------------------------------------
     def expr(self, node: cst.BaseExpression) -> Deps:
@@ -344,12 +433,14 @@ class SummaryBuilder:
     def name(self, node: cst.Name) -> Deps:
         if node.value in ("True", "False", "None"):
             return ()
-        return ((NAME, node.value),)
+        if node.value in self.walk.globals and self.scope.kind != "module":
+            return (Free(node.value),)  # ``global x``: the module's x, read by the analysis
+        return self.flow.read(node.value)
 
     def attribute(self, node: cst.Attribute) -> Deps:
         attr = node.attr.value
-        if isinstance(node.value, cst.Name) and node.value.value == self.self_name and self.self_name:
-            return () if attr in STATIC_ATTRIBUTES else ((SELF_ATTR, attr),)
+        if isinstance(node.value, cst.Name) and node.value.value == self.walk.self_name and self.walk.self_name:
+            return () if attr in STATIC_ATTRIBUTES else (SelfAttr(attr),)
         deps = self.expr(node.value)
         return () if attr in STATIC_ATTRIBUTES else deps
 
@@ -387,7 +478,7 @@ class SummaryBuilder:
     def comprehension(self, node) -> Deps:
         clause = node.for_in
         while clause is not None:
-            self.bind_iteration(clause.target, clause.iter)
+            self.bind_iteration(clause.target, clause.iter, self.expr(clause.iter))
             for condition in clause.ifs:
                 self.expr(condition.test)
             clause = clause.inner_for_in
@@ -396,22 +487,32 @@ class SummaryBuilder:
             return self.expr(node.value)
         return self.expr(node.elt)
 
+    def comparison(self, node: cst.Comparison) -> Deps:
+        """``a < b < c``: an operation whose operands are kept (``tf.where(x > 0, ...)`` reads ``x``
+        through it); the analysis decides that its value carries no gradient."""
+        index = self.locate(node)
+        operands = [node.left, *(target.comparator for target in node.comparisons)]
+        args = tuple(Arg(None, self.expr(operand)) for operand in operands)
+        self.scope.calls.append(Call(index, None, (), args, self.walk.blocks, None, self.walk.loop_depth, "compare"))
+        return (Result(index),)
+
     def named_expr(self, node: cst.NamedExpr) -> Deps:
         deps = self.expr(node.value)
-        self.bind(node.target, deps)
+        self.bind(node.target, deps, -1)
         return deps
 
     def lambda_(self, node: cst.Lambda) -> str:
         index = self.locate(node)
         self._defaults(node.params)
-        scope = self._new_scope(Scope(
+        scope = self._new_scope(Draft(
             f"<lambda@{index}>", "lambda", "<lambda>", index, self._function_parent(),
             params=self._params(node.params),
         ))
-        saved = (self.scope, self.self_name, self.globals, self.regions)
-        self.scope, self.globals, self.regions = scope, set(), ()
-        scope.returns = self.expr(node.body)
-        self.scope, self.self_name, self.globals, self.regions = saved
+
+        def body() -> None:
+            scope.returns = self.expr(node.body)
+
+        self._enter(scope, body, self.walk.self_name)  # ``self`` is still the method's inside a lambda
         return scope.id
 
     def call(self, node: cst.Call) -> Deps:
@@ -421,11 +522,12 @@ class SummaryBuilder:
         attr = func.attr.value if isinstance(func, cst.Attribute) else None
         receiver = self.expr(func.value if isinstance(func, cst.Attribute) else func)
         args = tuple(self._argument(a) for a in node.args)
-        self.scope.calls.append(Call(index, callee, receiver, args, self.regions, attr))
-        if attr in MUTATING_METHODS and isinstance(func.value, cst.Name) and func.value.value not in self.imports:
-            # terms.append(x) changes terms; np.append(...) is a function of the module np, not a mutation
-            self.bind(func.value, merge(*(a.deps for a in args)) if args else ())
-        return ((CALL, index),)
+        self.scope.calls.append(Call(index, callee, receiver, args, self.walk.blocks, attr, self.walk.loop_depth))
+        if attr in MUTATING_METHODS and isinstance(func.value, cst.Name):  # terms.append(x) changes terms
+            name = func.value.value
+            if name not in self.imports or self.flow.is_live(name):  # np.append(...) never rebinds np
+                self.define(name, MUTATION, merge(receiver, *(a.deps for a in args)), -1)
+        return (Result(index),)
 
     def _argument(self, arg: cst.Arg) -> Arg:
         keyword = arg.keyword.value if arg.keyword is not None else None
@@ -440,7 +542,19 @@ class SummaryBuilder:
             ref = partial_ref(self.scope.calls[-1])
         else:
             ref = None
-        return Arg(keyword, deps, ref, len(arg.star))
+        return Arg(keyword, deps, ref, len(arg.star), constant_value(value))
+
+
+def constant_value(node: cst.BaseExpression) -> object:
+    """The value of a literal argument (``persistent=True``, ``0.5``), else ``NO_CONSTANT``."""
+    if isinstance(node, cst.Name):
+        return {"True": True, "False": False, "None": None}.get(node.value, NO_CONSTANT)
+    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
+        try:
+            return ast.literal_eval(node.value)
+        except (ValueError, SyntaxError):
+            return NO_CONSTANT
+    return NO_CONSTANT
 
 
 # Builtins whose items pair up with the loop target's elements.
@@ -450,49 +564,51 @@ ITERATION_SPLITTERS: dict[str, Callable[[list[Deps]], list[Deps]]] = {
 }
 
 STATEMENTS: dict[type, Callable] = {
-    cst.SimpleStatementLine: SummaryBuilder.simple_line,
-    cst.Expr: SummaryBuilder.expression_statement,
-    cst.Assign: SummaryBuilder.assign,
-    cst.AnnAssign: SummaryBuilder.ann_assign,
-    cst.AugAssign: SummaryBuilder.aug_assign,
-    cst.Return: SummaryBuilder.return_,
-    cst.Assert: SummaryBuilder.assert_,
-    cst.Raise: SummaryBuilder.raise_,
-    cst.Global: SummaryBuilder.global_,
-    cst.Import: SummaryBuilder.import_,
-    cst.ImportFrom: SummaryBuilder.import_from,
-    cst.If: SummaryBuilder.if_,
-    cst.For: SummaryBuilder.for_,
-    cst.While: SummaryBuilder.while_,
-    cst.Try: SummaryBuilder.try_,
-    cst.TryStar: SummaryBuilder.try_,
-    cst.Match: SummaryBuilder.match_,
-    cst.With: SummaryBuilder.with_,
-    cst.FunctionDef: SummaryBuilder.function_def,
-    cst.ClassDef: SummaryBuilder.class_def,
+    cst.SimpleStatementLine: IRBuilder.simple_line,
+    cst.Expr: IRBuilder.expression_statement,
+    cst.Assign: IRBuilder.assign,
+    cst.AnnAssign: IRBuilder.ann_assign,
+    cst.AugAssign: IRBuilder.aug_assign,
+    cst.Return: IRBuilder.return_,
+    cst.Assert: IRBuilder.assert_,
+    cst.Raise: IRBuilder.raise_,
+    cst.Break: IRBuilder.break_,
+    cst.Continue: IRBuilder.continue_,
+    cst.Global: IRBuilder.global_,
+    cst.Import: IRBuilder.import_,
+    cst.ImportFrom: IRBuilder.import_from,
+    cst.If: IRBuilder.if_,
+    cst.For: IRBuilder.for_,
+    cst.While: IRBuilder.while_,
+    cst.Try: IRBuilder.try_,
+    cst.TryStar: IRBuilder.try_,
+    cst.Match: IRBuilder.match_,
+    cst.With: IRBuilder.with_,
+    cst.FunctionDef: IRBuilder.function_def,
+    cst.ClassDef: IRBuilder.class_def,
 }
 
 EXPRESSIONS: dict[type, Callable] = {
-    cst.Name: SummaryBuilder.name,
-    cst.Attribute: SummaryBuilder.attribute,
-    cst.Subscript: SummaryBuilder.subscript,
-    cst.Call: SummaryBuilder.call,
-    cst.BinaryOperation: SummaryBuilder.binary,
-    cst.BooleanOperation: SummaryBuilder.binary,
-    cst.UnaryOperation: SummaryBuilder.unary,
-    cst.Comparison: SummaryBuilder.walk_only,
-    cst.IfExp: SummaryBuilder.if_exp,
-    cst.Tuple: SummaryBuilder.sequence,
-    cst.List: SummaryBuilder.sequence,
-    cst.Set: SummaryBuilder.sequence,
-    cst.Dict: SummaryBuilder.dict_,
-    cst.ListComp: SummaryBuilder.comprehension,
-    cst.SetComp: SummaryBuilder.comprehension,
-    cst.GeneratorExp: SummaryBuilder.comprehension,
-    cst.DictComp: SummaryBuilder.comprehension,
-    cst.NamedExpr: SummaryBuilder.named_expr,
-    cst.Lambda: lambda builder, node: ((LAMBDA, builder.lambda_(node)),),
-    cst.FormattedString: SummaryBuilder.walk_only,
+    cst.Name: IRBuilder.name,
+    cst.Attribute: IRBuilder.attribute,
+    cst.Subscript: IRBuilder.subscript,
+    cst.Call: IRBuilder.call,
+    cst.BinaryOperation: IRBuilder.binary,
+    cst.BooleanOperation: IRBuilder.binary,
+    cst.UnaryOperation: IRBuilder.unary,
+    cst.Comparison: IRBuilder.comparison,
+    cst.IfExp: IRBuilder.if_exp,
+    cst.Tuple: IRBuilder.sequence,
+    cst.List: IRBuilder.sequence,
+    cst.Set: IRBuilder.sequence,
+    cst.Dict: IRBuilder.dict_,
+    cst.ListComp: IRBuilder.comprehension,
+    cst.SetComp: IRBuilder.comprehension,
+    cst.GeneratorExp: IRBuilder.comprehension,
+    cst.DictComp: IRBuilder.comprehension,
+    cst.NamedExpr: IRBuilder.named_expr,
+    cst.Lambda: lambda builder, node: (LambdaRef(builder.lambda_(node)),),
+    cst.FormattedString: IRBuilder.walk_only,
     cst.SimpleString: lambda builder, node: (),
     cst.ConcatenatedString: lambda builder, node: (),
     cst.Integer: lambda builder, node: (),
@@ -502,8 +618,6 @@ EXPRESSIONS: dict[type, Callable] = {
 }
 
 
-def build_summary(module: cst.Module, path: str, keep_nodes: bool = False) -> tuple[ModuleSummary, list[cst.CSTNode]]:
-    builder = SummaryBuilder(path, keep_nodes)
-    summary = builder.build(module)
-    summary.is_package = path.endswith("__init__.py")
-    return summary, builder.nodes
+def build_ir(module: cst.Module, path: str, keep_nodes: bool = False) -> tuple[ModuleIR, list[cst.CSTNode]]:
+    builder = IRBuilder(path, keep_nodes)
+    return builder.build(module), builder.nodes

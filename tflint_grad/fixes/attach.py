@@ -1,36 +1,36 @@
-"""Apply the rules to the analysis's round-trips: locate, word, select, suppress.
+"""Run the selected rules over the analysis's facts: locate, word, suppress, attach the fix.
 
-This is where raw data-flow events become user-facing :class:`Finding` s: the
-call is located in its file, the tensor and the entry point are named, the
-one rule that claims the event gives code and message, ``--select/--ignore``
-and ``# noqa`` are honoured, and the fix (if any) is attached.
+This is where the events a rule's ``check(facts)`` claims become user-facing
+:class:`Finding` s: the call is located in its file, the tensor and the entry
+point are named, the rule gives code and message, ``# noqa`` is honoured, and
+the fix (if any) is attached.  It lives with the fixes, above the rules: rules
+know nothing of edits (the layering test in tests/test_layering.py).
 """
 
 from __future__ import annotations
 
-import io
 import os
 import re
-import tokenize
 from typing import Callable
 
 import libcst as cst
 
-from ..analysis.dataflow import RawRoundTrip, Reason
-from ..findings import FileError, Finding, Position, Related
-from ..fixes.apply import LINE_BREAK
-from ..fixes.autofix import fix_for, suggestion
+from ..analysis.dataflow import RawRoundTrip
+from ..analysis.reach import Reason
+from ..analysis.facts import Facts
+from ..findings import FileError, Finding, Origin, Position, Related
+from ..ir.located import Located
 from ..isolation import isolated
-from ..parse.located import Located
-from ..summary.model import CALL, NAME
-from . import RULES_BY_CODE, RoundTrip, is_selected, rule_for
+from ..parse.comments import scan
+from ..rules import RULES, RULES_BY_CODE, RoundTrip, Rule, is_selected
+from .autofix import fix_for, suggestion
 
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 
-def suppressed(line: str, code: str) -> bool:
-    """ruff's ``# noqa`` / ``# noqa: CODE1, CODE2`` on the finding's line."""
-    for match in NOQA.finditer(line):
+def suppressed(comment: str, code: str) -> bool:
+    """ruff's ``# noqa`` / ``# noqa: CODE1, CODE2`` in the comment of the finding's line."""
+    for match in NOQA.finditer(comment):
         codes = match.group("codes")
         if codes is None or code in re.split(r"[\s,]+", codes.upper()):
             return True
@@ -45,7 +45,7 @@ def noqa_errors(path: str, text: str) -> list[FileError]:
     finding unsuppressed while the author believes it is handled.  Codes of
     other tools (``E501``) are theirs and are left alone."""
     errors = []
-    for (number, column), comment in _comments(text) if "noqa" in text.lower() else ():
+    for number, (column, comment) in scan(text).by_line.items() if "noqa" in text.lower() else ():
         for match in NOQA.finditer(comment):
             for code in OUR_CODE.finditer(match.group("codes") or ""):
                 if code.group().upper() not in RULES_BY_CODE:
@@ -57,39 +57,35 @@ def noqa_errors(path: str, text: str) -> list[FileError]:
     return errors
 
 
-def _comments(text: str) -> list[tuple[tuple[int, int], str]]:
-    """The comments of a file with their (line, column): ``# noqa`` inside a string is text, not a directive."""
-    try:
-        return [(token.start, token.string) for token in tokenize.generate_tokens(io.StringIO(text).readline)
-                if token.type == tokenize.COMMENT]
-    except (tokenize.TokenError, SyntaxError):  # the parser reports the file's syntax error
-        return []
-
-
 def to_findings(
-    events: list[RawRoundTrip],
+    facts: Facts,
     locate: Callable[[str], Located],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
+    keep: Callable[[RawRoundTrip], bool] = lambda raw: True,
 ) -> tuple[list[Finding], list[FileError]]:
-    """The findings, and the files whose events could not be located or worded
-    (an internal error: that file's findings are dropped, the others kept)."""
+    """The findings of the selected rules for the events ``keep`` wants (the files
+    reported), and the files whose events could not be located or worded (an
+    internal error: that file's findings are dropped, the others kept)."""
     findings: list[Finding] = []
     failed: dict[str, FileError] = {}
-    for raw in events:
-        if raw.path in failed:
+    for rule in RULES:
+        if not is_selected(rule.code, select, ignore):
             continue
-        result = isolated("locate", raw.path, lambda: _finding(raw, locate, select, ignore))
-        if isinstance(result, FileError):
-            failed[raw.path] = result
-            findings = [f for f in findings if f.path != raw.path]
-        elif result is not None:
-            findings.append(result)
+        for raw in rule.check(facts):
+            if raw.path in failed or not keep(raw):
+                continue
+            result = isolated("locate", raw.path, lambda: _finding(rule, raw, locate))
+            if isinstance(result, FileError):
+                failed[raw.path] = result
+                findings = [f for f in findings if f.path != raw.path]
+            elif result is not None:
+                findings.append(result)
     return findings, list(failed.values())
 
 
-def _finding(raw: RawRoundTrip, locate: Callable[[str], Located], select, ignore) -> Finding | None:
-    """The finding one event makes, or None when it is not selected or is suppressed."""
+def _finding(rule: Rule, raw: RawRoundTrip, locate: Callable[[str], Located]) -> Finding | None:
+    """The finding for one event a rule claimed, or None where ``# noqa`` suppresses it."""
     located = locate(raw.path)
     node = located.nodes[raw.call_index]
     event = RoundTrip(
@@ -104,15 +100,11 @@ def _finding(raw: RawRoundTrip, locate: Callable[[str], Located], select, ignore
         related=_related(raw.reason, locate),
         replacement=suggestion(raw, located),
     )
-    rule = rule_for(event)
-    if not is_selected(rule.code, select, ignore):
-        return None
-    line = LINE_BREAK.split(located.source.text)[event.span.start.line - 1]
-    if suppressed(line, rule.code):
+    if suppressed(located.comments.by_line.get(event.span.start.line, (0, ""))[1], rule.code):
         return None
     return Finding(
         raw.path, event.span, rule.code, rule.message(event), rule.severity,
-        fix_for(raw, node, located), event.related,
+        fix_for(raw, node, located), event.related, Origin(raw.path, raw.scope, raw.call_index, raw.block),
     )
 
 
@@ -124,9 +116,9 @@ def _api(raw: RawRoundTrip, node: cst.Call, located: Located) -> str:
 
 def _value(raw: RawRoundTrip, located: Located) -> str:
     kind, value = raw.value
-    if kind == NAME:
+    if kind == "name":
         return value
-    if kind == CALL:
+    if kind == "call":
         return located.code(located.nodes[value])
     return f"self.{value}"
 

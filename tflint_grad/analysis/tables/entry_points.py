@@ -7,10 +7,10 @@ Three kinds of entry, all data:
   ...)``).  ``inherit`` entries (``tf.map_fn``, ``tf.cond`` ...) only pass
   differentiation on when the call itself sits in differentiated code.
 * ``CLASS_METHODS``: methods of Keras Layer/Model/Loss subclasses.
-* ``DECORATORS``: ``@tf.custom_gradient``.
+* ``GRADIENT_DEFINING``: decorators such as ``@tf.custom_gradient``.
 
-``tf.GradientTape`` blocks are found by the summary builder.  Users add their
-own callable APIs in ``[tool.tflint-grad] entry-points`` (see ``config.py``).
+``tf.GradientTape`` blocks are found by ``tapes.py``.  Users add their
+own callable APIs in ``[tool.tflint-grad] entry-points`` (see ``tflint_grad/config.py``).
 """
 
 from __future__ import annotations
@@ -121,9 +121,6 @@ KERAS_TENSOR_ATTRIBUTES = frozenset({
 # Decorators whose function (and the grad fn nested in it) is differentiated
 # but defines its own gradient, so a round-trip there never cuts it.
 GRADIENT_DEFINING = frozenset({"tensorflow.custom_gradient"})
-
-# tape.<method>(target, ...) calls whose first argument is differentiated.
-TAPE_TARGET_METHODS = ("gradient", "jacobian", "batch_jacobian")
 
 
 def find_callable_api(qualified: str, table: tuple[CallableApi, ...]) -> CallableApi | None:

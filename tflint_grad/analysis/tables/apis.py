@@ -21,17 +21,10 @@ class Kind(Enum):
     PROPAGATE = "propagate"  # result depends on the arguments (TensorFlow ops, unknown code)
 
 
+# Operations the IR records like calls (``Call.operator``): comparisons give booleans, never a gradient.
+OPERATORS = {"compare": Kind.OPAQUE}
+
 ROUND_TRIPS = {Kind.HOST_NUMERIC: "numpy-call", Kind.HOST_PREDICATE: "numpy-call", Kind.CONVERSION: "conversion"}
-
-# Attributes whose value is static metadata, never a tensor (``x.shape[0]``).
-STATIC_ATTRIBUTES = frozenset({
-    "shape", "dtype", "ndim", "name", "device", "graph", "rank", "size", "itemsize", "nbytes",
-    "batch_shape", "event_shape", "reparameterization_type", "trainable", "is_scalar",
-    "base_dtype", "real_dtype", "as_numpy_dtype",
-})
-
-# Methods that put their arguments into the container they are called on.
-MUTATING_METHODS = frozenset({"append", "extend", "insert", "add", "update", "appendleft", "setdefault"})
 
 # Methods called on a value, by name.
 METHODS = {

@@ -3,7 +3,7 @@
 Computing libcst positions for a whole module costs about as much as parsing
 it, so the analysis works without them.  Only files that end up with a
 finding (or hold the entry point a finding names) are located: re-parsed,
-summarised again with ``keep_nodes=True`` (the same walk gives the same node
+built again with ``keep_nodes=True`` (the same walk gives the same node
 indices) and run through ``PositionProvider`` once.
 """
 
@@ -16,17 +16,22 @@ import libcst.helpers
 from libcst.metadata import CodePosition, MetadataWrapper, PositionProvider
 
 from ..findings import Position, Span
-from ..summary.builder import build_summary
-from .source import LINE_BREAK, SourceFile
+from ..parse.comments import Comments, scan
+from ..parse.source import LINE_BREAK, SourceFile
+from .build import build_ir
 
 
 class Located:
     def __init__(self, source: SourceFile) -> None:
         self.source = source
         self.module = cst.parse_module(source.text)
-        self.summary, self.nodes = build_summary(self.module, source.path, keep_nodes=True)
+        self.ir, self.nodes = build_ir(self.module, source.path, keep_nodes=True)
         self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         self._dropped = _dropped_columns(source.text, self.module.code)
+
+    @cached_property
+    def comments(self) -> Comments:
+        return scan(self.source.text)
 
     @cached_property
     def module_level_imports(self) -> frozenset[str]:

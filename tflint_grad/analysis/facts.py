@@ -1,0 +1,88 @@
+"""The read-only query API the rules use: what the analysis knows about a project.
+
+``analyse`` runs the whole-program analysis once; :class:`Facts` answers
+questions about its result without exposing how it was computed:
+
+* every host round-trip of a differentiable tensor in differentiated code,
+  with whether it reaches the differentiated output (``round_trips``);
+* every ``tf.GradientTape`` (``tapes``): identity, settings, blocks, watches
+  and gradient calls (see ``tapes.py``);
+* for a scope, why it is differentiated (``reason``); for a call, the tapes
+  that record it (``recording``) and what it does (``effect``: an effect and
+  tags, see ``tables/effects.py``).
+
+Rules never see the data-flow machinery, so it can change behind this API.
+"""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import dataclass, field
+
+from ..ir.model import Call, ModuleIR, Scope
+from .dataflow import Dataflow, RawRoundTrip
+from .reach import Reason
+from .tables.entry_points import CallableApi
+from .project import Project
+from .tables.effects import EFFECT_OF_KIND, Effect, Tag, tags_of
+from .tapes import Tape
+
+
+@dataclass(frozen=True)
+class CallEffect:
+    """What a call does: its effect, its tags, and the API it resolved to ("" for a project function)."""
+
+    effect: Effect
+    tags: frozenset[Tag]
+    qualified: str
+
+
+@dataclass(frozen=True)
+class Facts:
+    round_trips: tuple[RawRoundTrip, ...]
+    tapes: tuple[Tape, ...]
+    _dataflow: Dataflow = field(repr=False, compare=False)
+
+    @property
+    def failed(self) -> dict[tuple[str, str], Exception]:
+        """Scopes whose analysis raised: dropped from the facts, reported as their file's internal error."""
+        return self._dataflow.failed
+
+    @property
+    def modules(self) -> dict[str, ModuleIR]:
+        """The IR of every analysed module, by path (read only)."""
+        return self._dataflow.modules
+
+    def reason(self, path: str, scope_id: str) -> Reason | None:
+        """Why a function is differentiated as a whole (None: at most its tape blocks are)."""
+        return self._dataflow.reached.get((path, scope_id))
+
+    def recording(self, path: str, scope: Scope, call: Call) -> tuple[Tape, ...]:
+        """The tapes whose blocks record a call written in ``scope`` (innermost last)."""
+        tapes = self._dataflow.tapes[path]
+        return tuple(tapes.tapes[tapes.tape_blocks[(scope.id, p)]] for p in tapes.recording(scope, call))
+
+    def effect(self, path: str, scope: Scope, call: Call) -> CallEffect:
+        """What a call does; a call of a project function flows (its body is analysed instead)."""
+        module = self._dataflow.modules[path]
+        target = self._dataflow.resolver.call(module, scope, call)
+        if target.definition is not None:
+            return CallEffect(Effect.FLOWS, frozenset(), "")
+        return CallEffect(EFFECT_OF_KIND[target.kind], tags_of(target.kind, target.qualified), target.qualified)
+
+    def differentiated_scopes(self) -> list[tuple[str, str]]:
+        """(path, scope id) of every scope with differentiated code (whole, or a tape block)."""
+        return self._dataflow.differentiated_keys()
+
+
+def analyse(project: Project, extra_apis: tuple[CallableApi, ...] = ()) -> Facts:
+    # Every module's IR is built and never changes: keep the cyclic collector from
+    # rescanning it (and the parsed tables) on each of its passes during the fixpoint.
+    gc.freeze()
+    try:
+        dataflow = Dataflow(project, extra_apis)
+        round_trips = tuple(dataflow.run())
+    finally:
+        gc.unfreeze()
+    tapes = tuple(tape for module in dataflow.tapes.values() for tape in module.tapes.values())
+    return Facts(round_trips, tapes, dataflow)

@@ -1,0 +1,77 @@
+"""What each call does, as the rules see it: one effect and a set of tags.
+
+The data flow works on ``apis.Kind``; rules ask for the coarser *effect*
+(does the value flow on, stop, start, carry no tensor, or leave TensorFlow)
+and for *tags* that say why a call matters beyond that: ``argmax`` and
+comparisons are nondifferentiable, ``py_function`` calls back into Python,
+``assign`` changes state, ``stop_gradient`` stops on purpose, ``tf.random.*``
+samples.  Calls the data flow treats alike (``Kind.OPAQUE``) keep their
+differences here.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from .apis import Kind
+
+
+class Effect(str, Enum):
+    FLOWS = "flows"  # the result depends on the arguments, differentiably
+    BLOCKS = "blocks"  # a TensorFlow op whose result carries no gradient
+    SOURCE = "source"  # a differentiable source (tf.Variable, Keras layers and models)
+    STATIC = "static"  # shapes, dtypes, len(): never a tensor
+    HOST = "host"  # the value leaves TensorFlow (numpy/math/scipy, conversions)
+
+
+class Tag(str, Enum):
+    NONDIFFERENTIABLE = "nondifferentiable"
+    HOST_CALLBACK = "host-callback"
+    STATE_MUTATION = "state-mutation"
+    STOP_GRADIENT = "stop-gradient"
+    SAMPLING = "sampling"
+
+
+EFFECT_OF_KIND = {
+    Kind.HOST_NUMERIC: Effect.HOST,
+    Kind.HOST_PREDICATE: Effect.HOST,
+    Kind.CONVERSION: Effect.HOST,
+    Kind.STATIC: Effect.STATIC,
+    Kind.OPAQUE: Effect.BLOCKS,
+    Kind.SOURCE: Effect.SOURCE,
+    Kind.PROPAGATE: Effect.FLOWS,
+}
+
+_TF_NONDIFFERENTIABLE = (
+    "argmax argmin argsort sort_indices unique searchsorted one_hot equal not_equal greater less "
+    "greater_equal less_equal logical_and logical_or logical_not is_finite is_nan is_inf round floor "
+    "ceil sign"
+).split()
+_METHOD_STATE = "assign assign_add assign_sub scatter_update scatter_add scatter_sub scatter_nd_update".split()
+
+# Exact qualified names (methods as "tensor.name"), then prefixes; every match adds its tags.
+EXACT_TAGS: dict[str, frozenset[Tag]] = {
+    **{f"tensorflow.{name}": frozenset({Tag.NONDIFFERENTIABLE}) for name in _TF_NONDIFFERENTIABLE},
+    **{f"tensor.{name}": frozenset({Tag.STATE_MUTATION}) for name in _METHOD_STATE},
+    "<compare>": frozenset({Tag.NONDIFFERENTIABLE}),
+    "tensorflow.stop_gradient": frozenset({Tag.STOP_GRADIENT}),
+    "tensorflow.py_function": frozenset({Tag.HOST_CALLBACK}),
+    "tensorflow.numpy_function": frozenset({Tag.HOST_CALLBACK}),
+    "tensorflow.py_func": frozenset({Tag.HOST_CALLBACK}),
+}
+PREFIX_TAGS: tuple[tuple[str, frozenset[Tag]], ...] = (
+    ("tensorflow.random.", frozenset({Tag.SAMPLING})),
+    ("tensorflow_probability.internal.samplers.", frozenset({Tag.SAMPLING})),
+    ("numpy.random.", frozenset({Tag.SAMPLING})),
+)
+
+
+def tags_of(kind: Kind, qualified: str) -> frozenset[Tag]:
+    """The tags of a resolved call; host predicates (``np.isnan``, ``np.argmax``) carry no gradient."""
+    tags = set(EXACT_TAGS.get(qualified, ()))
+    for prefix, more in PREFIX_TAGS:
+        if qualified.startswith(prefix):
+            tags |= more
+    if kind is Kind.HOST_PREDICATE:
+        tags.add(Tag.NONDIFFERENTIABLE)
+    return frozenset(tags)

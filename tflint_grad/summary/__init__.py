@@ -1,1 +1,0 @@
-"""Per-module summaries (stage 3 of the pipeline)."""
