@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -121,7 +122,7 @@ class TflintGradServer(LanguageServer):
                 loop.call_soon_threadsafe(self.work_done_progress.report, token, value)
 
         try:
-            await asyncio.to_thread(project.index, progress)
+            await in_daemon_thread(project.index, progress)
         except Exception as error:  # noqa: BLE001 - the project's files stay unknown; its documents are analysed alone
             self.window_log_message(types.LogMessageParams(
                 types.MessageType.Error, f"tflint-grad: cannot index {project.root}: {type(error).__name__}: {error}"))
@@ -130,6 +131,28 @@ class TflintGradServer(LanguageServer):
                 self.work_done_progress.end(token, types.WorkDoneProgressEnd(
                     message=project.note or f"{len(project.files)} files"))
         self.refresh()
+
+
+def in_daemon_thread(work, *args) -> asyncio.Future:
+    """``work(*args)`` in a thread that does not keep the process alive: on ``exit`` an unfinished index is dropped."""
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+
+    def run() -> None:
+        try:
+            result = work(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the awaiting task
+            loop.call_soon_threadsafe(_settle, done, None, error)
+        else:
+            loop.call_soon_threadsafe(_settle, done, result, None)
+
+    threading.Thread(target=run, name="tflint-grad-index", daemon=True).start()
+    return done
+
+
+def _settle(future: asyncio.Future, result, error) -> None:
+    if not future.done():
+        future.set_exception(error) if error is not None else future.set_result(result)
 
 
 server = TflintGradServer()
