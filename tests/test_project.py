@@ -199,3 +199,53 @@ def test_baseline_records_then_reports_only_new_findings_even_after_lines_move(p
     later = run_cli("--baseline", "tflint-baseline.json", ".", "--no-cache", cwd=package)
     assert later.returncode == 1
     assert findings(later.stdout, "./mylib/losses.py") == [("11:12", "TFG001")]  # only np.sin is new; the moved line still matches
+
+
+# --- the progress line ------------------------------------------------------------------------
+
+
+def run_on_a_terminal(*args: str, cwd: Path, after: str) -> tuple[int, str]:
+    """The CLI with stderr on a real pseudo-terminal; what the terminal received."""
+    import pty
+
+    leader, follower = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TFLINT_GRAD_PROGRESS_AFTER": after}
+    process = subprocess.Popen([sys.executable, "-m", "tflint_grad", *args], cwd=cwd, env=env,
+                               stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    received = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        received += chunk
+    os.close(leader)
+    return process.wait(timeout=300), received.decode()
+
+
+def test_progress_is_drawn_on_a_terminal_and_erased(package):
+    returncode, terminal = run_on_a_terminal("mylib/losses.py", "--no-cache", cwd=package, after="0")
+    assert returncode == 1
+    assert "\rtflint-grad: parsed 1 of 3 files" in terminal
+    assert terminal.endswith("\r" + " " * len("tflint-grad: parsed 3 of 3 files") + "\r")
+
+
+def test_no_progress_on_a_short_run_or_off_a_terminal(package):
+    assert run_on_a_terminal("mylib/losses.py", "--no-cache", cwd=package, after="60") == (1, "")
+    assert run_cli("mylib/losses.py", "--no-cache", cwd=package).stderr == ""
+
+
+def test_installed_code_has_no_project_context(package):
+    installed = package / ".venv" / "lib" / "python3.11" / "site-packages" / "lib_a"
+    installed.mkdir(parents=True)
+    (package / ".venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (installed / "mod.py").write_text(LOSSES)
+    # The package's own pyproject.toml is above, but an installed library is not part of that project:
+    # no project, so no context to analyse and no cache folder made for it.
+    result = run_cli(str(installed / "mod.py"), cwd=package)
+    assert (result.returncode, result.stdout) == (0, "All checks passed!\n")
+    assert not (package / ".tflint_grad_cache").exists()
+    assert run_cli("mylib/losses.py", cwd=package).returncode == 1 and (package / ".tflint_grad_cache").is_dir()

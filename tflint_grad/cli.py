@@ -25,6 +25,7 @@ from .findings import FileError
 from .isolation import DEBUG_ENV, debugging, isolated
 from .parse.load import STDIN, load
 from .parse.source import SourceFile
+from .report.progress import Progress
 from .rules import selector_error
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -121,11 +122,17 @@ class Inputs:
     from_stdin: set[str]
     cache: Cache | None
     note: str = ""  # why the project context was not used, when that is worth saying
+    progress: Progress | None = None  # on a terminal only
 
     @property
     def analysis(self) -> dict:
         """The keyword arguments every analysis of these inputs takes."""
-        return {"context": self.context, "cache": self.cache}
+        return {"context": self.context, "cache": self.cache, "progress": self.progress}
+
+    def analysed(self) -> None:
+        """Erase the progress line before anything else is printed."""
+        if self.progress:
+            self.progress.close()
 
 
 def gather(args: argparse.Namespace, config: Config) -> Inputs:
@@ -147,7 +154,8 @@ def gather(args: argparse.Namespace, config: Config) -> Inputs:
     others = [loaded for path in context.paths if isinstance(loaded := _load(path, path, None), SourceFile)]
     # No project, no cache folder dropped into whatever folder the run happens in (unless asked for).
     folder = args.cache_dir or os.environ.get(CACHE_ENV) or (root and os.path.join(root, CACHE_FOLDER))
-    return Inputs(sources, others, errors, from_stdin, Cache(folder) if folder and not args.no_cache else None, context.note)
+    cache = Cache(folder) if folder and not args.no_cache else None
+    return Inputs(sources, others, errors, from_stdin, cache, context.note, Progress.for_terminal(len(sources) + len(others)))
 
 
 def _load(path: str, shown: str, stdin_filename: str | None) -> SourceFile | FileError:
@@ -157,6 +165,13 @@ def _load(path: str, shown: str, stdin_filename: str | None) -> SourceFile | Fil
 def run_check(args: argparse.Namespace) -> int:
     config = resolve_config(args, args.paths or ["."])
     inputs = gather(args, config)
+    try:
+        return _run(args, config, inputs)
+    finally:
+        inputs.analysed()
+
+
+def _run(args: argparse.Namespace, config: Config, inputs: Inputs) -> int:
     if inputs.note:
         sys.stderr.write(f"note: {inputs.note}\n")
     if args.add_noqa:
@@ -168,6 +183,7 @@ def run_check(args: argparse.Namespace) -> int:
     from .engine import check
 
     report = check(inputs.sources, config, **inputs.analysis)
+    inputs.analysed()
     findings, errors = list(report.findings), inputs.errors + list(report.errors)
     if args.baseline:
         from .baseline import apply_baseline
@@ -211,6 +227,7 @@ def _fix(args, config: Config, inputs: Inputs) -> int:
 
     sources, errors, from_stdin = inputs.sources, inputs.errors, inputs.from_stdin
     result = fix(sources, config, args.unsafe_fixes, **inputs.analysis)
+    inputs.analysed()
     original = {s.path: s for s in sources}
     if args.diff:
         errors += list(result.report.errors) + list(result.errors)

@@ -12,7 +12,8 @@ again.
 
 The project root is the nearest folder above the first file named that holds
 one of :data:`ROOT_MARKERS` (``--project-root`` overrides it).  Without one,
-the files named are all there is.
+or for installed code (below ``site-packages`` or a virtualenv), the files
+named are all there is.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from .discover import STDIN, discover
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", ".git")
+INSTALLED = frozenset({"site-packages", "dist-packages"})
 MAX_CONTEXT_FILES = 10_000  # a root this large is a home folder or a monorepo: name the files instead
 
 
@@ -40,6 +42,8 @@ def project_root(paths: list[str], stdin_filename: str | None = None) -> str | N
     while True:
         if any(os.path.exists(os.path.join(folder, marker)) for marker in ROOT_MARKERS):
             return folder
+        if os.path.basename(folder) in INSTALLED or os.path.exists(os.path.join(folder, "pyvenv.cfg")):
+            return None  # installed code: the virtualenv's own project is not its project
         parent = os.path.dirname(folder)
         if parent == folder:
             return None

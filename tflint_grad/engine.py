@@ -13,8 +13,9 @@ import gc
 import os
 import re
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from typing import Callable
 
 from .analysis.dataflow import Dataflow, RawRoundTrip
 from .analysis.project import Project, absolute_import, module_name
@@ -51,12 +52,14 @@ class Session:
     """
 
     def __init__(self, sources: list[SourceFile], config: Config, jobs: int | None = None,
-                 context: list[SourceFile] = (), cache: Cache | None = None) -> None:
+                 context: list[SourceFile] = (), cache: Cache | None = None,
+                 progress: Callable[[int], None] | None = None) -> None:
         self.named = {s.path for s in sources}
         self.sources = {s.path: s for s in [*context, *sources]}
         self.config = config
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
         self.cache = cache if cache is not None and not os.environ.get(FAULT_ENV) else None
+        self.progress = progress  # told how many files have been parsed so far
         self.parsed: set[str] = set()
         self.errors: list[FileError] = []
         self.events: list[RawRoundTrip] = []  # the analysis's round-trips, before rules select and word them
@@ -106,14 +109,14 @@ class Session:
         done = {p: found for p in keys if (found := self.cache.get("modules", keys[p])) is not None}
         todo = [self.sources[p] for p in paths if p not in done]
         jobs = min(self.jobs, len(todo) // PARALLEL_MIN_FILES)
-        with cyclic_gc_paused():
-            if jobs <= 1:
-                results = [summarise(s) for s in todo]
-            else:
-                with ProcessPoolExecutor(jobs) as pool:
-                    results = list(pool.map(summarise, todo, chunksize=16))
-        for source, result in zip(todo, results):
-            done[source.path] = result
+        with cyclic_gc_paused(), ProcessPoolExecutor(jobs) if jobs > 1 else nullcontext() as pool:
+            results = pool.map(summarise, todo, chunksize=16) if pool else map(summarise, todo)
+            for source, result in zip(todo, results):
+                done[source.path] = result
+                if self.progress:
+                    self.progress(len(self.parsed) + len(done))
+        for source in todo:
+            result = done[source.path]
             if self.cache and not (isinstance(result, FileError) and result.internal):
                 self.cache.put("modules", keys[source.path], result)
         return [done[p] for p in paths]
@@ -220,5 +223,6 @@ def _imported_paths(imported: str, by_module: dict[str, list[str]]) -> list[str]
 
 
 def check(sources: list[SourceFile], config: Config, jobs: int | None = None,
-          context: list[SourceFile] = (), cache: Cache | None = None) -> Report:
-    return Session(sources, config, jobs, context, cache).run()
+          context: list[SourceFile] = (), cache: Cache | None = None,
+          progress: Callable[[int], None] | None = None) -> Report:
+    return Session(sources, config, jobs, context, cache, progress).run()

@@ -31,6 +31,7 @@ def add_noqa(inputs, config: Config) -> int:
     from .write import try_write
 
     report = check(inputs.sources, config, **inputs.analysis)
+    inputs.analysed()
     errors = inputs.errors + list(report.errors)
     by_path: dict[str, dict[int, list[str]]] = {}
     for finding in report.findings:

@@ -1,10 +1,13 @@
 """``tflint-grad verify FILE``: the static pass, two child runs, verdicts.
 
-The runs (as written, and with the fixes applied in memory) go in parallel
-child processes; the file on disk is written only with ``--fix``, and then
-only when the run confirmed every finding.  Exit statuses: 0 confirmed, 1 not
-confirmed, 2 errors (unreadable file, a run crashed or timed out, TensorFlow
-missing).
+The script is analysed with the Python files of its folder; the runs (as
+written, and with the fixes applied in memory to the script and the project
+files it imports) go in parallel child processes, with live progress on
+stderr.  When nothing can be fixed without ``--unsafe-fixes`` only the
+as-written run is made.  The files on disk are written only with ``--fix``,
+and then only when the run confirmed every finding.  Exit statuses: 0
+confirmed, 1 not confirmed (or a cut the static pass missed), 2 errors
+(unreadable file, a run crashed or timed out, TensorFlow missing).
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from ..findings import FileError
 from ..fixes.write import ChangedOnDisk, write_atomic
 from ..parse.load import load
 from . import report, runner
-from .targets import FUNCTION, Plan, plan
+from .progress import Progress
+from .targets import FUNCTION, Plan, plan, project_files
 
 INSTALL = "pip install 'tflint-grad[verify]'"
 DEFAULT_TIMEOUT = 300.0
@@ -35,8 +39,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per run (default {DEFAULT_TIMEOUT:g})")
     p.add_argument("--seed", type=int, default=0, help="random seed for Python, numpy and TensorFlow (default 0)")
     p.add_argument("--format", "--output-format", dest="format", choices=("text", "json"), default="text")
-    p.add_argument("--fix", action="store_true", help="write the fixes to FILE when the run confirms them")
+    p.add_argument("--fix", action="store_true", help="write the fixes when the run confirms them")
     p.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes in the fixed run")
+    p.add_argument("--graph", action="store_true",
+                   help="keep tf.function compiled (faster; code only tf.function traces is then not checked)")
+    p.add_argument("--plot", metavar="PNG", help="draw parameters, loss and gradients, as written beside fixed")
     p.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml instead of the nearest one")
     return p
 
@@ -50,13 +57,11 @@ def main(argv: list[str]) -> int:
         config = load_config(args.config or find_pyproject(args.file))
     except ConfigError as error:
         return _error(str(error))
-    checked = plan(source, config, args.unsafe_fixes)
+    project = [s for s in map(load, project_files(args.file)) if not isinstance(s, FileError)]
+    checked = plan(source, config, args.unsafe_fixes, project)
     if checked.errors:
         return _error("; ".join(e.message for e in checked.errors))
-    if not checked.targets:
-        print(f"{args.file}: no findings, nothing to verify")
-        return report.EXIT_CONFIRMED
-    before, after = _run_both(checked, args.seed, args.timeout)
+    before, after = _run_both(checked, args.seed, args.timeout, args.graph)
     missing = next((r for r in (before, after) if r.status == runner.NO_TENSORFLOW), None)
     if missing is not None:
         return _error(f"TensorFlow cannot be imported ({missing.record['detail']}); install it with: {INSTALL}")
@@ -65,21 +70,36 @@ def main(argv: list[str]) -> int:
         print(json.dumps(report.to_json(verification, args.timeout, args.seed), indent=2))
     else:
         sys.stdout.write(report.render_text(verification, args.timeout, args.seed))
+    if args.plot:
+        from .plot import plot
+
+        problem = plot(verification, args.plot)
+        print(f"tflint-grad verify: {problem}" if problem else f"plot written to {args.plot}", file=sys.stderr)
     if args.fix:
         return _write_fix(checked, verification)
     return verification.exit_code
 
 
-def _run_both(checked: Plan, seed: int, timeout: float) -> tuple[runner.Run, runner.Run]:
-    def functions(side: str) -> dict[str, tuple[int, int]]:
-        positions = {t.key: getattr(t, side) for t in checked.targets if t.kind == FUNCTION}
-        return {key: (p.line, p.column) for key, p in positions.items() if p is not None}
+def _program(checked: Plan, fixed: bool, graph: bool) -> runner.Program:
+    functions: dict[str, dict[str, tuple[int, int]]] = {}
+    for t in checked.targets:
+        position = t.after if fixed else t.before
+        if t.kind == FUNCTION and position is not None:
+            functions.setdefault(t.path, {})[t.key] = (position.line, position.column)
+    return runner.Program(checked.source.path, checked.texts(fixed), functions, graph)
 
-    path = checked.source.path
+
+def _run_both(checked: Plan, seed: int, timeout: float, graph: bool) -> tuple[runner.Run, runner.Run]:
+    """As written and fixed, in parallel; the fixed run only when a fix was applied."""
+    progress = Progress()
+    skipped = runner.Run(runner.SKIPPED, 0.0, "", "")
     with ThreadPoolExecutor(max_workers=2) as pool:
-        before = pool.submit(runner.run, path, checked.source.text, functions("before"), seed, timeout)
-        after = pool.submit(runner.run, path, checked.fixed.text, functions("after"), seed, timeout)
-        return before.result(), after.result()
+        before = pool.submit(runner.run, _program(checked, False, graph), seed, timeout, progress.reporter("as written"))
+        after = pool.submit(runner.run, _program(checked, True, graph), seed, timeout, progress.reporter("fixed")) \
+            if checked.fixed_count else None
+        runs = before.result(), after.result() if after is not None else skipped
+    progress.done()
+    return runs
 
 
 def _write_fix(checked: Plan, verification: report.Verification) -> int:
@@ -87,11 +107,13 @@ def _write_fix(checked: Plan, verification: report.Verification) -> int:
     if code != report.EXIT_CONFIRMED:
         print(f"{checked.source.path}: not written, the fix is not confirmed", file=sys.stderr)
         return code
-    try:
-        write_atomic(checked.source.path, checked.fixed)
-    except (ChangedOnDisk, OSError) as error:
-        return _error(str(error))
-    print(f"{checked.source.path}: fixed ({checked.fixed_count} findings)", file=sys.stderr)
+    changed = [p for p in checked.files if checked.fixed_sources[p].text != checked.written[p].text]
+    for path in changed:
+        try:
+            write_atomic(path, checked.fixed_sources[path])
+        except (ChangedOnDisk, OSError) as error:
+            return _error(str(error))
+    print(f"{', '.join(changed)}: fixed ({checked.fixed_count} findings)", file=sys.stderr)
     return code
 
 

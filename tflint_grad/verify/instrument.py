@@ -7,13 +7,23 @@ on the ``ast``, not on the text, and compiled directly: every original node
 keeps its line and column, so tracebacks and the ``tape.gradient`` call sites
 recorded in the child point at the user's own lines.
 
+The script's imported project files get the same treatment through
+:class:`ProjectModules`, an import hook that loads them from the text the
+run is given (as written, or fixed) instead of the file on disk, and
+registers that text with ``linecache`` so tracebacks, the guard's messages and
+autograph all read the code that runs.
+
 Standard library only: it runs inside the child before TensorFlow matters.
 """
 
 from __future__ import annotations
 
 import ast
-from types import CodeType
+import importlib.abc
+import importlib.machinery
+import linecache
+import os
+from types import CodeType, ModuleType
 
 RECORD = "__tflint_record__"  # the recorder's name in the script's globals
 
@@ -48,6 +58,31 @@ def instrument(tree: ast.Module, text: str, path: str, functions: dict[str, tupl
             return node if key is None else ast.copy_location(ast.Call(recorder(key), [node], []), node)
 
     return compile(ast.fix_missing_locations(Recorders().visit(tree)), path, "exec", dont_inherit=True)
+
+
+class ProjectModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Import the project files in ``modules`` (path -> {"text", "functions"}) from their given text, instrumented."""
+
+    def __init__(self, modules: dict[str, dict], recorder) -> None:
+        self.modules = {os.path.realpath(path): (path, entry) for path, entry in modules.items()}
+        self.recorder = recorder
+
+    def find_spec(self, fullname, path, target=None):
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or spec.origin is None or os.path.realpath(spec.origin) not in self.modules:
+            return None
+        spec.loader = self
+        return spec
+
+    def create_module(self, spec):
+        return None  # the default module object
+
+    def exec_module(self, module: ModuleType) -> None:
+        path, entry = self.modules[os.path.realpath(module.__spec__.origin)]  # code runs under the given path
+        text = entry["text"]
+        linecache.cache[path] = (len(text), None, text.splitlines(keepends=True), path)
+        setattr(module, RECORD, self.recorder)
+        exec(instrument(ast.parse(text, path), text, path, entry["functions"]), module.__dict__)
 
 
 def gradient_labels(tree: ast.Module, line: int) -> tuple[str, list[str]]:

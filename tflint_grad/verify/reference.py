@@ -1,100 +1,115 @@
-"""True values, computed independently of any run, for the runs' own numbers.
+"""The general reference: the loss's derivative by finite differences (in the child; imports TensorFlow).
 
-The gradient check proves a cut anywhere, but "where should training have
-ended up?" needs the true answer of the problem being solved.  For the seed
-problem it is known: fit the surrogate q = Normal(0, scale) to the two-bump
-density p = 0.5 N(-3, 1) + 0.5 N(3, 1) by minimising the loss
-``tfp.vi.monte_carlo_variational_loss`` estimates, KL(q || p).  Writing
-x = scale * z with z ~ N(0, 1):
+For the first eager ``tape.gradient(loss, sources)`` of every tape block in
+the project, the block is kept as a :class:`Replay`: its body compiled on
+its own, the names it saw when it was entered, the expression the script
+differentiates, and the trainable variables among the sources with their
+values at that call.  After the script has finished (so its own random
+stream is untouched) each replay evaluates the body again, in float64
+arithmetic on the results, with **common random numbers**: every evaluation
+starts from the same seeds, so a Monte Carlo loss sees the same draws and is a
+smooth function of the parameters.  For each variable ``v`` (direction ``d``:
+1 for a scalar, a seeded random direction otherwise):
 
-    KL(scale)  = -log(scale) - (1 + log 2 pi) / 2 - E_z[log p(scale z)]
-    dKL/dscale = -1/scale - E_z[z (log p)'(scale z)],   (log p)'(x) = -x + 3 tanh(3x)
+* numeric: ``(L(v + h d) - L(v - h d)) / 2h``, ``h = eps^(1/3) max(1, rms(v))``;
+* tape: ``<dL/dv, d>`` from a fresh ``GradientTape`` around the same body,
+  at the same seeds.
 
-The expectation is a one-dimensional integral against the standard normal
-density, computed here by quadrature (trapezoid rule on a fine grid: spectrally
-accurate for a smooth integrand that decays like exp(-z^2/2)), and the
-optimum is the root of dKL/dscale, found by bisection.  At scale = 1 the true
-gradient is -2.2935; the optimum is scale = 2.747.  Nothing here touches
-TensorFlow or the run; ``tests/test_verify.py`` checks these numbers against
-scipy's adaptive quadrature of KL itself.
-
-A reference applies to a run only when one of the run's flagged functions
-computes the reference's log density at the inputs it really received (the
-samples the child reports), never by file or function name.  Its numbers are
-then shown beside the run's rows that name its parameter: the gradient on
-``scale`` and the final value of ``scale``.
-
-numpy only; imported by the verifier after the child runs succeeded (so numpy,
-a TensorFlow dependency, is present).
+As written, the tape misses what a round-trip cut; fixed, both agree.  The
+tolerance is the gradient check's (:mod:`.gradcheck`).  The replay runs the
+body's code again: its side effects (printing is silenced) happen once more,
+on copies of the names, after the run.  A body that cannot run on its own
+(a ``return`` inside it, a name bound only later) is reported unchecked.
 """
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import io
+import random
 from dataclasses import dataclass
-from typing import Callable
+from types import CodeType
 
 import numpy as np
+import tensorflow as tf
 
-GRID = np.linspace(-12.0, 12.0, 24001)  # z; the normal density is below 1e-31 outside
-WEIGHTS = np.exp(-0.5 * GRID**2) / np.sqrt(2.0 * np.pi) * (GRID[1] - GRID[0])
-MATCH_TOLERANCE = dict(rtol=1e-6, atol=1e-9)
-MIN_SAMPLES = 4
-
-
-def expect(g: Callable[[np.ndarray], np.ndarray]) -> float:
-    """E_z[g(z)] for z ~ N(0, 1), by the trapezoid rule (the end weights are ~1e-31)."""
-    return float(np.sum(WEIGHTS * g(GRID)))
+from ..guard.patches import quiet
+from .gradcheck import EPS, RTOL
 
 
-def bisect(f: Callable[[float], float], low: float, high: float) -> float:
-    """The root of an increasing ``f`` in [low, high], to double precision."""
-    for _ in range(100):
-        middle = 0.5 * (low + high)
-        low, high = (middle, high) if f(middle) < 0 else (low, middle)
-    return 0.5 * (low + high)
+@dataclass
+class Replay:
+    code: CodeType  # the with-body alone
+    namespace: dict  # what the body saw when the tape was entered (a shallow copy)
+    target: str  # the expression ``tape.gradient`` differentiates, as written
+    variables: list[tuple[int, tf.Variable, np.ndarray]]  # (source position, variable, value at the call)
 
 
-@dataclass(frozen=True)
-class Reference:
-    name: str  # what the numbers are the truth for
-    parameter: str  # the surrogate parameter the numbers are about, as the script names its variable
-    log_density: Callable[[np.ndarray], np.ndarray]
-    gradient: Callable[[float], float]  # d loss / d parameter at a given value
-    low: float  # a bracket of the optimum
-    high: float
-
-    def optimum(self) -> float:
-        return bisect(self.gradient, self.low, self.high)
-
-    def applies(self, samples: list[list[float]]) -> bool:
-        """Do these (x, f(x)) pairs, recorded from one flagged function, follow the log density?"""
-        if len(samples) < MIN_SAMPLES:
-            return False
-        x, y = np.asarray(samples, dtype=np.float64).T
-        return bool(np.allclose(y, self.log_density(x), **MATCH_TOLERANCE))
+def body_code(tree: ast.Module, filename: str, with_line: int) -> CodeType | None:
+    """The body of the ``with`` statement on ``with_line``, compiled as code of its own (lines kept)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.With) and with_line in (node.lineno, *(i.context_expr.lineno for i in node.items)):
+            try:
+                return compile(ast.Module(body=node.body, type_ignores=[]), filename, "exec", dont_inherit=True)
+            except SyntaxError:  # ``return`` or ``yield`` in the body
+                return None
+    return None
 
 
-def _two_bumps_log_density(x: np.ndarray) -> np.ndarray:
-    log_half_normal = lambda m: np.log(0.5) - 0.5 * (x - m) ** 2 - 0.5 * np.log(2.0 * np.pi)  # noqa: E731
-    return np.logaddexp(log_half_normal(-3.0), log_half_normal(3.0))
+def _seed(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    tf.random.set_seed(seed)
 
 
-def _two_bumps_kl_gradient(scale: float) -> float:
-    return -1.0 / scale - expect(lambda z: z * (-scale * z + 3.0 * np.tanh(3.0 * scale * z)))
+class _Evaluation:
+    def __init__(self, replay: Replay, seed: int) -> None:
+        self.replay = replay
+        self.seed = seed
+
+    def loss(self, values: list[np.ndarray], tape: tf.GradientTape | None = None):
+        for (_, variable, _), value in zip(self.replay.variables, values):
+            variable.assign(tf.cast(value, variable.dtype))
+        _seed(self.seed)
+        namespace = dict(self.replay.namespace)
+        with contextlib.redirect_stdout(io.StringIO()), quiet:
+            with tape if tape is not None else contextlib.nullcontext():
+                exec(self.replay.code, namespace)
+                return eval(self.replay.target, namespace)
+
+    def value(self, values: list[np.ndarray]) -> float:
+        return float(np.sum(np.asarray(tf.convert_to_tensor(self.loss(values)), np.float64)))
 
 
-TWO_BUMPS = Reference(
-    name="KL(Normal(0, scale) || 0.5 N(-3, 1) + 0.5 N(3, 1)), by quadrature",
-    parameter="scale",
-    log_density=_two_bumps_log_density,
-    gradient=_two_bumps_kl_gradient,
-    low=1.0,
-    high=10.0,
-)
-
-REFERENCES = (TWO_BUMPS,)
-
-
-def find(samples: dict[str, list[list[float]]]) -> tuple[Reference, str] | None:
-    """The reference whose log density a recorded function computes, and that function's name."""
-    return next(((r, name) for r in REFERENCES for name, pairs in samples.items() if r.applies(pairs)), None)
+def numeric_gradients(replay: Replay, seed: int) -> list[dict]:
+    """For each variable source: {"source", "tape", "numeric", "tolerance", "agree", "direction"}."""
+    evaluation = _Evaluation(replay, seed)
+    start = [value for _, _, value in replay.variables]
+    now = [variable.numpy() for _, variable, _ in replay.variables]  # put back afterwards
+    rng = np.random.default_rng(seed)
+    try:
+        tape = tf.GradientTape()
+        target = evaluation.loss(start, tape)
+        gradients = tape.gradient(target, [variable for _, variable, _ in replay.variables])
+        results = []
+        for i, ((position, variable, value), gradient) in enumerate(zip(replay.variables, gradients)):
+            direction = np.ones_like(value, np.float64) if value.size == 1 else rng.standard_normal(value.shape)
+            eps = EPS.get(variable.dtype.name, EPS["float64"])
+            h = eps ** (1 / 3) * max(1.0, float(np.sqrt(np.mean(np.square(value, dtype=np.float64)))))
+            moved = lambda sign: [v + sign * h * direction if j == i else v for j, v in enumerate(start)]  # noqa: E731
+            high, low = evaluation.value(moved(1)), evaluation.value(moved(-1))
+            numeric = (high - low) / (2 * h)
+            taped = None if gradient is None else float(np.sum(np.asarray(tf.convert_to_tensor(gradient), np.float64) * direction))
+            tolerance = RTOL.get(variable.dtype.name, RTOL["float64"]) * max(abs(numeric), abs(taped or 0.0)) \
+                + eps * max(abs(high), abs(low), 1.0) / h
+            results.append({
+                "source": position, "tape": taped, "numeric": numeric, "tolerance": tolerance,
+                "agree": abs((taped or 0.0) - numeric) <= tolerance, "direction": "unit" if value.size == 1 else "random",
+            })
+        return results
+    except Exception as error:  # the body does not run on its own: say so, judge nothing
+        return [{"source": position, "unchecked": f"{type(error).__name__}: {error}"[:200]} for position, _, _ in replay.variables]
+    finally:
+        for (_, variable, _), value in zip(replay.variables, now):
+            variable.assign(value)

@@ -5,21 +5,30 @@ A target's verdict in one run:
 * function: the worst of its gradient checks (cut > wrong > ok); ``unchecked``
   when no check could be made, ``not run`` when it was never called eagerly;
 * tape block: ``cut`` when a ``tape.gradient`` on that tape returned None for
-  some source (the sources are named), else ``ok``; ``not run`` without one.
+  some source (the sources are named); else ``wrong`` when the replay's tape
+  gradient disagrees with the finite-difference reference; else ``ok``;
+  ``not run`` without a ``tape.gradient`` call.
 
 A finding is *confirmed* when the run agrees with it: a target the findings
 call cut is cut or wrong as written and ok after the fix; a target with
-warnings only (TFG101: the gradient is intact) is ok in both runs.  Exit
-status: 0 every target confirmed, 1 any not, 2 a run crashed or timed out.
+warnings only (TFG101: the gradient is intact) is ok in both runs.  Besides,
+every cut the guard saw in the project's files during the as-written run at a
+line where the static pass reported nothing is *missed by the static
+analysis*.  When only unsafe fixes exist (and ``--unsafe-fixes`` is off) the
+fixed run is skipped and the as-written verdicts are reported alone.  Exit
+status: 0 every target confirmed and nothing missed, 1 otherwise, 2 a run
+crashed or timed out.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterator, NamedTuple
+from typing import Iterator, NamedTuple
 
+from ..guard.cut import short
 from ..report.text import summary as findings_summary
-from .runner import OK, TIMEOUT, Run
+from .runner import OK, SKIPPED, TIMEOUT, Run
 from .targets import CUT, TAPE, Plan, Target
 
 VERDICT_ORDER = ("cut", "wrong", "ok")  # worst first
@@ -27,13 +36,10 @@ BROKEN = ("cut", "wrong")
 EXIT_CONFIRMED, EXIT_UNCONFIRMED, EXIT_ERROR = 0, 1, 2
 STDERR_LINES = 30
 
-if TYPE_CHECKING:  # numpy, which ``reference`` needs, is imported only once the runs succeeded
-    from . import reference as references
-
 
 @dataclass(frozen=True)
 class Judgement:
-    verdict: str  # cut | wrong | ok | unchecked | not run
+    verdict: str  # cut | wrong | ok | unchecked | not run | skipped
     detail: str
 
 
@@ -49,13 +55,28 @@ class Outcome:
             return self.before.verdict in BROKEN and self.after.verdict == "ok"
         return self.before.verdict == "ok" and self.after.verdict == "ok"
 
+    @property
+    def confirmed_as_written(self) -> bool:
+        return self.before.verdict in (BROKEN if self.target.claim == CUT else ("ok",))
+
 
 @dataclass(frozen=True)
 class Row:
     label: str
     before: dict | None  # {"value": x} | {"norm": x} | {"none": True}; None: not produced
     after: dict | None
-    reference: float | None = None
+    reference: float | None = None  # the finite-difference derivative (as written, else fixed)
+
+
+@dataclass(frozen=True)
+class Missed:
+    """A cut the guard saw at run time where the static pass reported nothing."""
+
+    file: str
+    line: int
+    operation: str
+    rule: str
+    instead: str
 
 
 @dataclass(frozen=True)
@@ -65,12 +86,14 @@ class Verification:
     after: Run
     outcomes: tuple[Outcome, ...]
     rows: tuple[Row, ...]
-    reference: tuple[references.Reference, str] | None  # and the function that matched it
+    missed: tuple[Missed, ...]
 
     @property
     def exit_code(self) -> int:
-        if self.before.status != OK or self.after.status != OK:
+        if self.before.status != OK or self.after.status not in (OK, SKIPPED):
             return EXIT_ERROR
+        if self.missed or self.after.status == SKIPPED:
+            return EXIT_UNCONFIRMED
         return EXIT_CONFIRMED if all(o.confirmed for o in self.outcomes) else EXIT_UNCONFIRMED
 
 
@@ -79,29 +102,30 @@ def verify(plan: Plan, before: Run, after: Run) -> Verification:
         Outcome(t, judge(t, before, t.before.line), judge(t, after, t.after.line if t.after else None))
         for t in plan.targets
     )
-    reference = None
-    if before.status == OK and after.status == OK:  # TensorFlow ran here, so numpy is installed
-        from . import reference as references
-
-        samples = {
-            name: check["samples"]
-            for run in (before, after) for name, entry in _named_functions(plan, run).items()
-            for check in entry["checks"] if check.get("samples")
-        }
-        reference = references.find(samples)
-    return Verification(plan, before, after, outcomes, tuple(evidence(before, after, reference)), reference)
+    return Verification(plan, before, after, outcomes, tuple(evidence(before, after)), tuple(missed(plan, before)))
 
 
-def _named_functions(plan: Plan, run: Run) -> dict[str, dict]:
-    names = {t.key: t.name for t in plan.targets}
-    return {names[key]: entry for key, entry in run.record.get("functions", {}).items()}
+def shown_path(path: str) -> str:
+    """A path as the user would write it: relative to the working directory when under it."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def missed(plan: Plan, run: Run) -> Iterator[Missed]:
+    flagged = {(os.path.abspath(f.path), f.span.start.line) for f in plan.findings}
+    seen = set()
+    for cut in run.record.get("cuts", []):
+        site = (os.path.abspath(cut["file"]), cut["line"])
+        if site not in flagged and site not in seen:
+            seen.add(site)
+            yield Missed(shown_path(cut["file"]), cut["line"], cut["operation"], cut["rule"], cut["instead"])
 
 
 def judge(target: Target, run: Run, line: int | None) -> Judgement:
     if run.status != OK:
         return Judgement(run.status, "")
     if target.kind == TAPE:
-        return _judge_tape(run, line)
+        return _judge_tape(run, target.path, line)
     entry = run.record["functions"].get(target.key)
     if entry is None:
         return Judgement("not run", "never called eagerly")
@@ -119,52 +143,50 @@ def judge(target: Target, run: Run, line: int | None) -> Judgement:
     return Judgement(worst["verdict"], detail)
 
 
-def _judge_tape(run: Run, line: int | None) -> Judgement:
-    sites = [s for s in run.record["gradients"] if line is not None and s["with_line"] == line]
+def _judge_tape(run: Run, path: str, line: int | None) -> Judgement:
+    sites = [s for s in run.record["gradients"]
+             if line is not None and s["with_line"] == line and s["file"] == os.path.abspath(path)]
     if not sites:
         return Judgement("not run", "no tape.gradient call on this tape")
     missing = [f"{label} ({count}/{site['calls']} calls)" for site in sites
                for label, count in zip(site["sources"], site["none"]) if count]
     if missing:
         return Judgement("cut", "None for " + ", ".join(missing))
+    wrong = [(site["sources"][r["source"]], r) for site in sites for r in site.get("reference", []) if r.get("agree") is False]
+    if wrong:
+        label, r = wrong[0]
+        return Judgement("wrong", f"d/d {label}: tape {number(r['tape'])} vs numeric {number(r['numeric'])}")
     calls = sum(s["calls"] for s in sites)
     return Judgement("ok", f"no None in {calls} call{'s' * (calls != 1)}")
 
 
 class Produced(NamedTuple):
     label: str
-    kind: str  # "gradient" (first tape.gradient of a source) | "final" (a variable at the end)
-    name: str  # the source / variable as the script names it
-    at: float | None  # the source's value when that gradient was taken
     value: dict
+    numeric: float | None  # the finite-difference derivative at that call, when the source is a scalar variable
 
 
 def produced(run: Run) -> Iterator[Produced]:
     for site in run.record.get("gradients", []):
-        for source, first in zip(site["sources"], site["first"] or []):
+        numeric = {r["source"]: r.get("numeric") for r in site.get("reference", []) if r.get("direction") == "unit"}
+        for i, (source, first) in enumerate(zip(site["sources"], site["first"] or [])):
             at = first["at"].get("value")
             shown = f" ({source} = {number(at)})" if at is not None else ""
             label = f"d {site['target']}/d {source}, first call{shown}"
-            yield Produced(label, "gradient", source, at, first["gradient"] or {"none": True})
+            yield Produced(label, first["gradient"] or {"none": True}, numeric.get(i))
     for name, value in run.record.get("variables", {}).items():
-        yield Produced(f"{name}, final", "final", name, None, value)
+        yield Produced(f"{name}, final", value, None)
 
 
-def evidence(before: Run, after: Run, reference: tuple[references.Reference, str] | None) -> list[Row]:
-    """What the runs produced, side by side, with the reference's truth where it has one."""
-    found: dict[str, tuple[Produced, list]] = {}
+def evidence(before: Run, after: Run) -> list[Row]:
+    """What the runs produced, side by side, with the finite-difference derivative beside each gradient."""
+    found: dict[str, list] = {}
     for side, run in enumerate((before, after)):
         for item in produced(run):
-            found.setdefault(item.label, (item, [None, None]))[1][side] = item.value
-    return [Row(label, cells[0], cells[1], _truth(reference, item)) for label, (item, cells) in found.items()]
-
-
-def _truth(reference: tuple[references.Reference, str] | None, item: Produced) -> float | None:
-    if reference is None or item.name != reference[0].parameter:
-        return None
-    if item.kind == "final":
-        return reference[0].optimum()
-    return None if item.at is None else reference[0].gradient(item.at)
+            cells = found.setdefault(item.label, [None, None, None])
+            cells[side] = item.value
+            cells[2] = cells[2] if cells[2] is not None else item.numeric
+    return [Row(label, *cells) for label, cells in found.items()]
 
 
 def number(value: float | None) -> str:
@@ -191,38 +213,56 @@ def _last_line(run: Run) -> str:
     return lines[-1] if lines else ""
 
 
+def _where(target: Target, plan: Plan) -> str:
+    line = str(target.before.line)
+    return line if target.path == plan.source.path else f"{shown_path(target.path)}:{line}"
+
+
 def render_text(v: Verification, timeout: float, seed: int) -> str:
     plan = v.plan
-    found = findings_summary(list(plan.findings), unsafe_fixes=True).splitlines()[0]
-    out = [
-        f"tflint-grad verify {plan.source.path}",
-        f"static pass: {found[0].lower()}{found[1:-1]}; {plan.fixed_count} fixed in memory for the second run",
-        f"runs (seed {seed}, timeout {timeout:g} s): as written {_status(v.before)}, fixed {_status(v.after)}",
-        "",
-        "gradient check: tape gradient vs central finite difference (float64 arithmetic) at recorded inputs",
-    ]
-    header = ["target", "line", "findings", "claim", "as written", "fixed", "confirmed"]
-    body = [
-        [o.target.name, str(o.target.before.line), " ".join(o.target.codes), o.target.claim,
-         _verdict(o.before), _verdict(o.after), "yes" if o.confirmed else "no"]
-        for o in v.outcomes
-    ]
-    out += _table([header, *body])
+    out = [f"tflint-grad verify {plan.source.path}", _static_line(plan), _runs_line(v, timeout, seed)]
+    if v.outcomes:
+        out += ["", "gradient check: tape gradient vs central finite difference (float64 arithmetic) at recorded inputs"]
+        header = ["target", "line", "findings", "claim", "as written", "fixed", "confirmed"]
+        body = [
+            [o.target.name, _where(o.target, plan), " ".join(o.target.codes), o.target.claim,
+             _verdict(o.before), _verdict(o.after), "yes" if o.confirmed else "no"]
+            for o in v.outcomes
+        ]
+        out += _table([header, *body])
     if v.rows:
-        out += ["", "what the runs produced:"]
-        table = [["", "as written", "fixed", "reference"]]
+        out += ["", "what the runs produced (numeric: d loss/d parameter by central differences, common random numbers):"]
+        table = [["", "as written", "fixed", "numeric"]]
         table += [[r.label, cell(r.before), cell(r.after), number(r.reference) if r.reference is not None else ""] for r in v.rows]
         out += _table(table)
+    if v.missed:
+        out += ["", "missed by the static analysis (the guard saw these cuts at run time):"]
+        out += [f"  {m.file}:{m.line}: {short(m.operation)} ({m.rule}); {m.instead}" for m in v.missed]
     if v.before.status == OK and v.after.status == OK:
         out += ["", f"last line printed: {_last_line(v.before)!r} as written, {_last_line(v.after)!r} fixed"]
-    if v.reference is not None:
-        out.append(f"reference: {v.reference[0].name}; applies because {v.reference[1]} computes its log density")
     for name, run in (("as written", v.before), ("fixed", v.after)):
-        if run.status != OK:
+        if run.status not in (OK, SKIPPED):
             out += ["", f"{name}: the script {_failure(run)}; its stderr:"]
             out += ["  | " + line for line in stderr_tail(run)]
     out += ["", _conclusion(v)]
     return "\n".join(out) + "\n"
+
+
+def _static_line(plan: Plan) -> str:
+    if not plan.findings:
+        return "static pass: no findings; running it once to look for cuts the static pass cannot see"
+    found = findings_summary(list(plan.findings), unsafe_fixes=True).splitlines()[0]
+    line = f"static pass: {found[0].lower()}{found[1:-1]}; {plan.fixed_count} fixed in memory for the second run"
+    if plan.unsafe_left:
+        line += f" ({plan.unsafe_left} more only by unsafe fixes: --unsafe-fixes)"
+    return line
+
+
+def _runs_line(v: Verification, timeout: float, seed: int) -> str:
+    after = _status(v.after)
+    if v.after.status == SKIPPED:
+        after += " (only unsafe fixes)" if v.plan.unsafe_left else " (nothing to fix)"
+    return f"runs (seed {seed}, timeout {timeout:g} s): as written {_status(v.before)}, fixed {after}"
 
 
 def stderr_tail(run: Run) -> list[str]:
@@ -234,6 +274,8 @@ def stderr_tail(run: Run) -> list[str]:
 
 
 def _status(run: Run) -> str:
+    if run.status == SKIPPED:
+        return "skipped"
     return f"{run.seconds:.1f} s" if run.status == OK else _failure(run)
 
 
@@ -247,12 +289,19 @@ def _verdict(judgement: Judgement) -> str:
 
 def _conclusion(v: Verification) -> str:
     code = v.exit_code
+    missed = f"; {len(v.missed)} cut{'s' * (len(v.missed) != 1)} missed by the static analysis" if v.missed else ""
     if code == EXIT_ERROR:
         return "not verified: a run did not finish (exit 2)"
+    if not v.outcomes:
+        return f"nothing flagged{missed} (exit {code})" if missed else "no cut found at run time either (exit 0)"
+    if v.after.status == SKIPPED:
+        shown = ", ".join(o.target.name for o in v.outcomes if o.confirmed_as_written) or "nothing"
+        return (f"as written the run confirms: {shown}; no fix verified: only unsafe fixes exist, "
+                f"rerun with --unsafe-fixes to verify them{missed} (exit 1)")
     if code == EXIT_CONFIRMED:
         return "fix confirmed: every flagged gradient is broken as written and correct after the fix (exit 0)"
     failed = ", ".join(o.target.name for o in v.outcomes if not o.confirmed)
-    return f"not confirmed: {failed} (exit 1)"
+    return f"not confirmed: {failed}{missed} (exit 1)" if failed else f"every flagged gradient confirmed{missed} (exit 1)"
 
 
 def _checks(run: Run, target: Target) -> list[dict]:
@@ -262,7 +311,7 @@ def _checks(run: Run, target: Target) -> list[dict]:
 def to_json(v: Verification, timeout: float, seed: int) -> dict:
     def run(r: Run) -> dict:
         data = {"status": r.status, "seconds": round(r.seconds, 2), "last_line": _last_line(r)}
-        return data if r.status == OK else {**data, "stderr": "\n".join(stderr_tail(r))}
+        return data if r.status in (OK, SKIPPED) else {**data, "stderr": "\n".join(stderr_tail(r))}
 
     def judgement(j: Judgement) -> dict:
         return {"verdict": j.verdict, "detail": j.detail}
@@ -273,16 +322,19 @@ def to_json(v: Verification, timeout: float, seed: int) -> dict:
         "timeout": timeout,
         "static": {
             "findings": [
-                {"line": f.span.start.line, "column": f.span.start.column + 1, "code": f.code, "message": f.message}
+                {"file": f.path, "line": f.span.start.line, "column": f.span.start.column + 1, "code": f.code,
+                 "message": f.message}
                 for f in v.plan.findings
             ],
             "fixed": v.plan.fixed_count,
+            "unsafe_left": v.plan.unsafe_left,
         },
         "runs": {"before": run(v.before), "after": run(v.after)},
         "targets": [
             {
-                "name": o.target.name, "kind": o.target.kind, "line": o.target.before.line, "codes": list(o.target.codes),
-                "claim": o.target.claim, "before": judgement(o.before), "after": judgement(o.after), "confirmed": o.confirmed,
+                "name": o.target.name, "kind": o.target.kind, "file": o.target.path, "line": o.target.before.line,
+                "codes": list(o.target.codes), "claim": o.target.claim, "before": judgement(o.before),
+                "after": judgement(o.after), "confirmed": o.confirmed,
                 "checks": {
                     side: [{k: x for k, x in c.items() if k != "samples"} for c in _checks(r, o.target)]
                     for side, r in (("before", v.before), ("after", v.after))
@@ -290,7 +342,7 @@ def to_json(v: Verification, timeout: float, seed: int) -> dict:
             }
             for o in v.outcomes
         ],
-        "evidence": [{"label": r.label, "before": r.before, "after": r.after, "reference": r.reference} for r in v.rows],
-        "reference": None if v.reference is None else {"name": v.reference[0].name, "matched": v.reference[1]},
+        "evidence": [{"label": r.label, "before": r.before, "after": r.after, "numeric": r.reference} for r in v.rows],
+        "missed": [{"file": m.file, "line": m.line, "operation": m.operation, "rule": m.rule} for m in v.missed],
         "exit_code": v.exit_code,
     }
