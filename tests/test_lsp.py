@@ -343,7 +343,11 @@ async def test_the_index_reports_progress(in_package: LanguageClient, package: P
     assert token.startswith("tflint-grad/index/")
     assert isinstance(reports[0], types.WorkDoneProgressBegin)
     assert reports[0].title == f"tflint-grad: indexing {package}"
-    assert [r.message for r in reports[1:-1]] == ["1/3 files read", "2/3 files read", "3/3 files read"]
+    # Reading is the first tenth, parsing the rest; a report when the percentage reaches another tenth.
+    assert [(r.message, r.percentage) for r in reports[1:-1]] == [
+        ("1/3 files read", 3), ("3/3 files read", 10),
+        ("1/3 files parsed", 40), ("2/3 files parsed", 70), ("3/3 files parsed", 100),
+    ]
     assert reports[-1] == types.WorkDoneProgressEnd(message="3 files")
 
 

@@ -114,11 +114,10 @@ class TflintGradServer(LanguageServer):
         loop = asyncio.get_running_loop()
         reported = [-1]
 
-        def progress(done: int, total: int) -> None:
-            percentage = done * 100 // max(total, 1)
+        def progress(message: str, percentage: int) -> None:
             if shown and percentage // 10 != reported[0] // 10:  # every tenth
                 reported[0] = percentage
-                value = types.WorkDoneProgressReport(message=f"{done}/{total} files read", percentage=percentage)
+                value = types.WorkDoneProgressReport(message=message, percentage=percentage)
                 loop.call_soon_threadsafe(self.work_done_progress.report, token, value)
 
         try:

@@ -40,7 +40,8 @@ from ..parse.source import SourceFile
 from .document import Analysis, Hint, analysis_of, failed
 from .reach import ImportGraph
 
-Progress = Callable[[int, int], None]  # (files read, files in the project)
+Progress = Callable[[str, int], None]  # (what is being done, percentage)
+READING = 10  # of the index's percentage: reading the files; parsing them is the rest
 
 
 class MemoryCache:
@@ -110,15 +111,18 @@ class Project:
     _stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def index(self, progress: Progress) -> None:
-        """Read and summarise every file (in a background thread); ``progress`` after each file read."""
+        """Read and summarise every file (in a background thread), telling ``progress`` after each file."""
         config = load_config(find_pyproject(os.path.join(self.root, "pyproject.toml")))
         found = project_context(self.root, [], config.exclude)
         self.note = found.note
         paths = [os.path.abspath(p) for p in found.paths]
+        total = max(len(paths), 1)
         for done, path in enumerate(paths, 1):
             self.read(path)
-            progress(done, len(paths))
-        check([], config, jobs=1, context=list(self.files.values()), cache=Persisting(self.cache))
+            progress(f"{done}/{len(paths)} files read", done * READING // total)
+        # Only files that can hold differentiated code, and what they import, are parsed: at most all of them.
+        check([], config, jobs=1, context=list(self.files.values()), cache=Persisting(self.cache),
+              progress=lambda parsed: progress(f"{parsed}/{len(paths)} files parsed", READING + parsed * (100 - READING) // total))
         self.ready = True
 
     def read(self, path: str) -> None:
