@@ -45,6 +45,7 @@ class TflintGradServer(LanguageServer):
         self.analyses: dict[str, Analysis] = {}  # by path, for every open file
         self.shown: dict[str, list[types.Diagnostic]] = {}  # by document URI, as last published
         self._tokens = itertools.count(1)
+        self.stopping = threading.Event()  # set on shutdown: an unfinished index stops at its next file
 
     # -- the open files --------------------------------------------------------------
     def open_files(self) -> dict[str, tuple[SourceFile, int | None, list[tuple[str, str]]]]:
@@ -115,6 +116,8 @@ class TflintGradServer(LanguageServer):
         reported = [-1]
 
         def progress(message: str, percentage: int) -> None:
+            if self.stopping.is_set():
+                raise IndexStopped  # out of the index thread: the server is shutting down
             if shown and percentage // 10 != reported[0] // 10:  # every tenth
                 reported[0] = percentage
                 value = types.WorkDoneProgressReport(message=message, percentage=percentage)
@@ -122,14 +125,18 @@ class TflintGradServer(LanguageServer):
 
         try:
             await in_daemon_thread(project.index, progress)
+        except (IndexStopped, asyncio.CancelledError):
+            return  # the server is going away: nothing more to say
         except Exception as error:  # noqa: BLE001 - the project's files stay unknown; its documents are analysed alone
             self.window_log_message(types.LogMessageParams(
                 types.MessageType.Error, f"tflint-grad: cannot index {project.root}: {type(error).__name__}: {error}"))
-        finally:
-            if shown:
-                self.work_done_progress.end(token, types.WorkDoneProgressEnd(
-                    message=project.note or f"{len(project.files)} files"))
+        if shown:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd(message=project.note or f"{len(project.files)} files"))
         self.refresh()
+
+
+class IndexStopped(Exception):
+    pass
 
 
 def in_daemon_thread(work, *args) -> asyncio.Future:
@@ -163,6 +170,11 @@ def initialized(ls: TflintGradServer, params: types.InitializedParams) -> None:
     folders = [to_fs_path(folder.uri) for folder in ls.workspace.folders.values()]
     for folder in folders or ([ls.workspace.root_path] if ls.workspace.root_path else []):
         ls.index(project_root([folder]))
+
+
+@server.feature(types.SHUTDOWN)
+def shutdown(ls: TflintGradServer, params: None) -> None:
+    ls.stopping.set()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
