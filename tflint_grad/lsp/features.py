@@ -43,7 +43,7 @@ class TflintGradServer(LanguageServer):
                          notebook_document_sync=NOTEBOOKS)
         self.model = Workspace()
         self.analyses: dict[str, Analysis] = {}  # by path, for every open file
-        self.shown: dict[str, list[types.Diagnostic]] = {}  # by document URI, as last published
+        self.shown: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}  # by document URI, as last published
         self._tokens = itertools.count(1)
         self.stopping = threading.Event()  # set on shutdown: an unfinished index stops at its next file
 
@@ -79,10 +79,10 @@ class TflintGradServer(LanguageServer):
                 if uri in published:
                     published[uri] += shown
         for uri, shown in published.items():
-            if self.shown.get(uri) != shown:
-                self.shown[uri] = shown
-                self.text_document_publish_diagnostics(
-                    types.PublishDiagnosticsParams(uri, shown, self.workspace.get_text_document(uri).version))
+            version = self.workspace.get_text_document(uri).version
+            if self.shown.get(uri) != (version, shown):  # a new version, or what another file's edit changed
+                self.shown[uri] = (version, shown)
+                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, shown, version))
 
     def clear(self, uris: list[str]) -> None:
         for uri in uris:
