@@ -223,8 +223,8 @@ def test_a_fix_that_would_leave_invalid_code_is_refused(tmp_path):
     assert target.read_text() == INVALID_AFTER_FIX
     assert result.returncode == 2  # a fix that would break the code is a bug in tflint-grad
     refusal, counts = result.stderr.splitlines(keepends=True)
-    assert refusal.startswith("error: model.py: internal error: fixing would leave invalid code (")
-    assert refusal.endswith("); file left unchanged\n")
+    assert refusal.startswith("error: model.py: internal error while fixing this file: BrokenFix: fixing would leave invalid code (")
+    assert refusal.endswith("); file left unchanged - this is a bug in tflint-grad, please report it (--debug shows the traceback)\n")
     assert counts == "Fixed 0 findings, 1 remaining.\n"
 
 

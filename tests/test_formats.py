@@ -10,7 +10,9 @@ other misses: the multitool silently skips a log whose enum values it cannot
 deserialise (a bogus ``level``), which the schema rejects.
 
 Notebook positions are tested with a SourceFile that carries a ``cell_of``
-map, the interface the notebook loader fills in.
+map, the interface the notebook loader fills in, and SARIF's with real
+notebooks: its regions and fixes are in the ``.ipynb`` text itself, so the
+tests read the region's characters and apply the fixes to the file's bytes.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import pytest
 
 from conftest import ROOT, run_cli
 from tflint_grad.findings import FileError, Finding, Fix, Position, Related, Severity, Span, TextEdit
-from tflint_grad.parse.source import SourceFile
+from tflint_grad.parse.source import CellMap, SourceFile
 from tflint_grad.report import github, json_format, sarif
 from tflint_grad.report.rule_docs import rule_markdown, rule_text
 from tflint_grad.rules import RULES
@@ -77,7 +79,7 @@ def rename(old: str, new: str, row: int, column: int) -> dict:
 
 def notebook_source(path: str) -> SourceFile:
     """A notebook whose analysed text starts cell 2 at line 5 (as the notebook loader maps it)."""
-    return SourceFile(path, "", kind="notebook", cell_of=lambda p: ("cell 2", Position(p.line - 4, p.column)))
+    return SourceFile(path, "", kind="notebook", cell_of=CellMap(starts=(1, 5), cells=(0, 1)))
 
 
 # --- JSON -----------------------------------------------------------------------------------------
@@ -303,13 +305,104 @@ def test_sarif_uris_are_relative_to_srcroot_or_absolute_file_uris():
     assert sarif.artifact("/abs/x y.py") == {"uri": "file:///abs/x%20y.py"}
 
 
-def test_sarif_notebook_result_carries_the_cell():
-    finding = Finding("nb.ipynb", span(6, 4, 6, 10), "TFG001", "m", Severity.ERROR,
-                      Fix("Replace", (TextEdit(span(6, 4, 6, 6), "tf"),), safe=False),
-                      (Related("nb.ipynb", span(9, 0, 9, 3), "here"),))
-    result = json.loads(sarif.render([finding], [], {"nb.ipynb": notebook_source("nb.ipynb")}))["runs"][0]["results"][0]
-    assert result["properties"] == {"cell": {"label": "cell 2", "location": at(2, 5)}}
-    assert result["locations"][0]["physicalLocation"]["region"] == {
-        "startLine": 6, "startColumn": 5, "endLine": 6, "endColumn": 11,
+def test_sarif_notebook_result_carries_the_cell(tmp_path):
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(NOTEBOOK, indent=1) + "\n", encoding="utf-8")
+    result = run_cli("nb.ipynb", "--output-format", "sarif", cwd=tmp_path)
+    first = json.loads(result.stdout)["runs"][0]["results"][0]
+    assert first["properties"] == {"cell": {"label": "cell 3", "location": at(3, 30)}}
+
+
+# A notebook whose code sits behind JSON escapes on its own lines: quotes, a tab, non-ASCII
+# text (written as \uXXXX by some writers), a cell pasted with its indentation.
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# \"Gradients\" — über alles"]},
+        {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [],
+         "source": ["import numpy as np\n", "import tensorflow as tf"]},
+        {"cell_type": "code", "execution_count": 2, "metadata": {}, "outputs": [],
+         "source": ["x = tf.Variable(2.0)\n", "with tf.GradientTape() as tape:\n",
+                    "    label = \"naïve\\t\\\"\"; y = np.log(x) + np.exp(\n", "        x)"]},
+        {"cell_type": "code", "execution_count": 3, "metadata": {}, "outputs": [],
+         "source": ["  with tf.GradientTape() as t2:\n", "      z = np.exp(x)  # 🙂 ok"]},
+    ],
+    "metadata": {"kernelspec": {"name": "python3"}}, "nbformat": 4, "nbformat_minor": 5,
+}
+STYLES = {
+    "jupyter": lambda d: json.dumps(d, indent=1, ensure_ascii=False) + "\n",
+    "colab": lambda d: json.dumps({**d, "cells": [{**c, "source": "".join(c["source"])} for c in d["cells"]]}, indent=2),
+    "compact": lambda d: json.dumps(d, separators=(",", ":")),
+    "windows": lambda d: (json.dumps(d, indent=1, ensure_ascii=False) + "\n").replace("\n", "\r\n"),
+}
+
+
+def offset(text: str, line: int, column: int) -> int:
+    """The offset in ``text`` of SARIF's 1-based line and column."""
+    starts = [0] + [n + 1 for n, char in enumerate(text) if char == "\n"]
+    return starts[line - 1] + column - 1
+
+
+def region_text(text: str, region: dict) -> str:
+    return text[offset(text, region["startLine"], region["startColumn"]):offset(text, region["endLine"], region["endColumn"])]
+
+
+def decoded(region: str) -> str:
+    """The code a region of JSON string content holds (it may run over several strings of a source list)."""
+    return "".join(json.loads(f'["{region}"]'))
+
+
+def apply_sarif_fixes(text: str, results: list[dict]) -> str:
+    """The file's text with every fix's replacements applied, as a SARIF consumer does."""
+    replacements = [
+        (offset(text, r["deletedRegion"]["startLine"], r["deletedRegion"]["startColumn"]),
+         offset(text, r["deletedRegion"]["endLine"], r["deletedRegion"]["endColumn"]), r["insertedContent"]["text"])
+        for result in results for fix in result.get("fixes", ())
+        for change in fix["artifactChanges"] for r in change["replacements"]
+    ]
+    for start, end, new in sorted(replacements, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_sarif_notebook_regions_and_fixes_are_in_the_ipynb_text_itself(tmp_path, style):
+    text = STYLES[style](NOTEBOOK)
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(text.encode("utf-8"))
+    result = run_cli("nb.ipynb", "--unsafe-fixes", "--output-format", "sarif", cwd=tmp_path)
+    results = json.loads(result.stdout)["runs"][0]["results"]
+    regions = [decoded(region_text(text, r["locations"][0]["physicalLocation"]["region"])) for r in results]
+    assert regions == ["np.log(x)", "np.exp(\n        x)", "np.exp(x)"]
+    related = [region_text(text, r["relatedLocations"][0]["physicalLocation"]["region"])[:25] for r in results]
+    assert related == ["with tf.GradientTape() as", "with tf.GradientTape() as", "with tf.GradientTape() as"]
+
+    fixed_by_sarif = json.loads(apply_sarif_fixes(text, results))
+    run_cli("--fix", "nb.ipynb", cwd=tmp_path)
+    fixed = json.loads(path.read_text(encoding="utf-8"))
+    assert fixed["cells"][2]["source"] != NOTEBOOK["cells"][2]["source"]
+    joined = ["".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"] for cell in fixed["cells"]]
+    assert ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in fixed_by_sarif["cells"]] == joined
+
+
+def test_sarif_notebook_log_passes_both_validators(tmp_path, sarif_multitool):
+    (tmp_path / "nb.ipynb").write_text(STYLES["jupyter"](NOTEBOOK), encoding="utf-8")
+    (tmp_path / "broken.ipynb").write_text(STYLES["jupyter"]({**NOTEBOOK, "cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1, "source": ["import tensorflow as tf\n", "y = ("]},
+    ]}), encoding="utf-8")
+    result = run_cli("nb.ipynb", "broken.ipynb", "--output-format", "sarif", cwd=tmp_path)
+    log = json.loads(result.stdout)
+    schema = json.loads(SCHEMA.read_text())
+    assert [e.message for e in jsonschema.validators.validator_for(schema)(schema).iter_errors(log)] == []
+    (notification,) = log["runs"][0]["invocations"][0]["toolExecutionNotifications"]
+    assert notification["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 10, "startColumn": 10, "endLine": 10, "endColumn": 10,  # on the "(" of "y = ("
     }
-    assert result["fixes"][0]["properties"] == {"applicability": "unsafe"}
+    sarif_path, report = tmp_path / "nb.sarif", tmp_path / "validation.sarif"
+    sarif_path.write_text(result.stdout)
+    subprocess.run(
+        [sarif_multitool, "validate", str(sarif_path), "--output", str(report),
+         "--log", "ForceOverwrite", "--level", "Error;Warning;Note"],
+        check=True, capture_output=True, timeout=300,
+    )
+    results = json.loads(report.read_text())["runs"][0]["results"]
+    assert results and [r["ruleId"] for r in results if r.get("level") == "error"] == []

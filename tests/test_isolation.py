@@ -89,6 +89,16 @@ def test_a_fault_while_fixing_keeps_the_other_files_fixes(two_files):
     assert "error: bad.py: internal error while summarising this file" in result.stderr
 
 
+def test_a_fault_while_fixing_one_file_leaves_it_and_fixes_the_others(two_files):
+    result = run_with_fault("fix:bad.py", "--fix", "bad.py", "good.py", cwd=two_files)
+    assert result.returncode == 2
+    assert (two_files / "good.py").read_text() == BUGGY.replace("np.exp(w)", "tf.exp(w)")
+    assert (two_files / "bad.py").read_text() == BUGGY
+    assert result.stdout.startswith("bad.py:6:12: TFG001 [*] np.exp on tensor 'w' cuts the gradient")  # still reported
+    assert "error: bad.py: internal error while fixing this file: InjectedFault" in result.stderr
+    assert result.stderr.endswith("Fixed 1 finding, 1 remaining.\n")
+
+
 def test_the_tool_runs_on_its_own_repository_without_an_internal_error():
     """This repository has `got = got.numpy()` in a test helper: the call-resolution cycle that used to recurse forever."""
     result = run_cli(".", "--exclude", "fixtures")

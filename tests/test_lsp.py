@@ -264,7 +264,7 @@ async def test_syntax_error_is_one_diagnostic_and_the_server_carries_on(client: 
     (problem,) = await open_document(client, uri, "import tensorflow as tf\ndef f(:\n    pass\n")
     assert problem.message.startswith("syntax error: ")
     assert (problem.severity, problem.source, problem.code) == (ERROR, "tflint-grad", None)
-    assert problem.range == span(2, 0, 0)
+    assert problem.range == span(1, 6, 6)  # on the ":" of "def f(:" (0-based LSP line 1), where Python puts it
 
     diagnostics = await change_document(client, uri, 2, TAPE.format(expression="np.exp(x)"))
     assert shown(diagnostics) == [("TFG001", (5, 8, 5, 17), ERROR, "tflint-grad")]

@@ -12,12 +12,15 @@ changes the ``source`` of the fixed cells and not one other byte.
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import FIXTURES, run_cli
 
+from tflint_grad.findings import Position
 from tflint_grad.parse.load import load
 
 SEED = FIXTURES / "notebooks" / "vi_two_bumps.ipynb"
@@ -202,11 +205,19 @@ def test_unsafe_fix_that_joins_lines_stays_in_its_cell_and_keeps_the_magic_after
     ]
 
 
-def test_a_syntax_error_is_reported_in_its_cell(tmp_path):
-    write(tmp_path / "broken.ipynb", notebook(("markdown", "# Title"), ("code", "import tensorflow as tf"), ("code", "x = 1\ny = (")))
+def test_a_syntax_error_is_reported_at_its_cell_line_and_column_and_the_other_cells_are_checked(tmp_path):
+    write(tmp_path / "broken.ipynb", notebook(
+        ("markdown", "# Title"), ("code", "import numpy as np\nimport tensorflow as tf"), ("code", "x = 1\ny = ("),
+        ("code", TAPE_CELL),
+    ))
     result = run_cli("broken.ipynb", cwd=tmp_path)
-    assert (result.returncode, result.stdout) == (1, "No findings, but 1 error (see stderr).\n")
-    assert result.stderr.startswith("error: broken.ipynb:cell 3:2:1: syntax error: ")
+    assert result.stdout == (
+        "broken.ipynb:cell 4:3:9: TFG001 [*] np.log on tensor 'x' cuts the gradient: inside the tf.GradientTape block "
+        "(cell 4, line 2); use tf.math.log\nFound 1 finding (1 gradient cut, 0 warnings).\n"
+        "1 error (see stderr).\n[*] 1 fixable with the `--fix` option.\n"
+    )
+    assert (result.returncode, result.stderr) == (
+        1, "error: broken.ipynb:cell 3:2:5: syntax error: '(' was never closed (cell not checked)\n")
 
 
 def test_notebooks_of_another_language_have_no_python(tmp_path):
@@ -337,3 +348,149 @@ def test_notebooks_in_folders_are_discovered(tmp_path):
         "Found 1 finding (1 gradient cut, 0 warnings).\n[*] 1 fixable with the `--fix` option.\n"
     )
     assert (result.returncode, result.stderr) == (1, "")
+
+
+# --- notebooks through worker processes ------------------------------------------------
+
+
+def test_a_loaded_notebook_is_plain_data_that_survives_a_pickle_round_trip():
+    loaded = load(str(SEED))
+    copy = pickle.loads(pickle.dumps(loaded))
+    assert copy == loaded
+    assert copy.cell_of(Position(9, 4)) == loaded.cell_of(Position(9, 4)) == ("cell 3", Position(2, 4))
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="the process pool needs two cores")
+def test_a_project_big_enough_for_the_process_pool_with_notebooks_among_its_files(tmp_path):
+    """103 files that mention TensorFlow: parsed in two worker processes, notebooks included."""
+    for number in range(100):
+        (tmp_path / f"m{number:03}.py").write_text(f"import tensorflow as tf\n\nW{number} = tf.Variable(1.0)\n")
+    (tmp_path / "m000.py").write_text(GOOD_PY)
+    for name in ("a", "b", "c"):
+        write(tmp_path / f"{name}.ipynb", notebook(("markdown", "# Tape"), ("code", "import numpy as np\nimport tensorflow as tf"),
+                                                   ("code", TAPE_CELL)))
+    result = run_cli(".", cwd=tmp_path)
+    cut = ("TFG001 [*] np.log on tensor 'x' cuts the gradient: inside the tf.GradientTape block ({}); use tf.math.log")
+    assert result.stdout == "".join(f"./{name}.ipynb:cell 3:3:9: {cut.format('cell 3, line 2')}\n" for name in "abc") + (
+        f"./m000.py:5:9: {cut.format('line 4')}\n"
+        "Found 4 findings (4 gradient cuts, 0 warnings).\n[*] 4 fixable with the `--fix` option.\n"
+    )
+    assert (result.returncode, result.stderr) == (1, "")
+
+
+# --- notebooks as people write them ---------------------------------------------------------
+
+FORMS = notebook(
+    ("code", "!pip install -q \\\n    tensorflow \\\n    tensorflow-probability\n%pip install \\\n  numpy\n"
+             "import numpy as np\nimport tensorflow as tf"),
+    ("code", "    x = tf.Variable(2.0)\n    with tf.GradientTape() as tape:\n        y = np.log(x)\n\n    print(y)"),
+    ("code", "%%tensorboard_magic --logdir logs\nnot python at all"),
+    ("code", "ls ./data/train/"),
+    ("code", "with tf.GradientTape() as tape:\n    z = np.exp(x)"),
+)
+
+
+def test_continued_shell_lines_are_masked_and_a_pasted_indented_cell_is_dedented(tmp_path):
+    loaded = load(str(write(tmp_path / "forms.ipynb", FORMS)))
+    assert loaded.text.splitlines()[:12] == [
+        "pass  # !pip install -q \\",
+        "    # tensorflow \\",
+        "    # tensorflow-probability",
+        "pass  # %pip install \\",
+        "  # numpy",
+        "import numpy as np",
+        "import tensorflow as tf",
+        "x = tf.Variable(2.0)",
+        "with tf.GradientTape() as tape:",
+        "    y = np.log(x)",
+        "",
+        "print(y)",
+    ]
+
+
+def test_cells_that_are_not_python_are_errors_at_their_place_and_the_other_cells_are_checked(tmp_path):
+    write(tmp_path / "forms.ipynb", FORMS)
+    result = run_cli("forms.ipynb", cwd=tmp_path)
+    cut = "TFG001 [*] np.{} on tensor 'x' cuts the gradient: inside the tf.GradientTape block ({}); use tf.{}"
+    assert result.stdout == (
+        f"forms.ipynb:cell 2:3:13: {cut.format('log', 'cell 2, line 2', 'math.log')}\n"
+        f"forms.ipynb:cell 5:2:9: {cut.format('exp', 'cell 5, line 1', 'exp')}\n"
+        "Found 2 findings (2 gradient cuts, 0 warnings).\n2 errors (see stderr).\n"
+        "[*] 2 fixable with the `--fix` option.\n"
+    )
+    assert (result.returncode, result.stderr) == (1, (
+        "error: forms.ipynb:cell 3:1:1: cell not checked: unknown cell magic %%tensorboard_magic\n"
+        "error: forms.ipynb:cell 4:1:5: syntax error: invalid syntax (cell not checked)\n"
+    ))
+
+
+def test_fix_of_a_dedented_cell_keeps_its_indentation_and_every_other_cell(tmp_path):
+    path = write(tmp_path / "forms.ipynb", FORMS)
+    result = run_cli("--fix", "forms.ipynb", cwd=tmp_path)
+    assert result.stderr.endswith("Fixed 2 findings, 0 remaining.\n")
+    expected = [cell["source"] for cell in FORMS["cells"]]
+    expected[1] = [line.replace("np.log", "tf.math.log") for line in expected[1]]
+    expected[4] = [line.replace("np.exp", "tf.exp") for line in expected[4]]
+    assert sources(path) == expected
+
+
+@pytest.mark.parametrize("metadata", [
+    {"kernelspec": {"display_name": "Swift", "name": "swift"}},
+    {"kernelspec": {"display_name": "Julia 1.9", "name": "julia-1.9"}},
+    {"kernelspec": {"name": "python3"}, "language_info": {"name": "swift"}},
+])
+def test_notebooks_of_a_kernel_in_another_language_are_skipped_by_their_metadata(tmp_path, metadata):
+    document = notebook(("code", "// github.com/tensorflow/swift\nimport TensorFlow\nlet x = Tensor<Float>([1, 2])\nprint(x)"))
+    document["metadata"] = metadata
+    write(tmp_path / "swift.ipynb", document)
+    result = run_cli("swift.ipynb", cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "All checks passed!\n", "")
+
+
+def test_a_notebook_whose_metadata_nests_too_deeply_is_its_own_error(tmp_path):
+    (tmp_path / "deep.ipynb").write_text(
+        '{"nbformat": 4, "nbformat_minor": 5, "cells": [], "metadata": ' + '{"a": ' * 1000 + "1" + "}" * 1001 + "}")
+    (tmp_path / "good.py").write_text(GOOD_PY, encoding="utf-8")
+    result = run_cli("deep.ipynb", "good.py", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (1, "error: deep.ipynb: not a notebook: the JSON nests too deeply to read\n")
+    assert result.stdout.startswith(GOOD_FINDING.splitlines()[0])
+
+
+# --- %%writefile cells: modules of the project ---------------------------------------------
+
+WRITEFILE = notebook(
+    ("markdown", "Write the model's module, then import it."),
+    ("code", "%%writefile model.py\nimport numpy as np\nimport tensorflow as tf\n\ndef loss_fn(x):\n    return np.log(x)\n"),
+    ("code", "%%writefile -a model.py\n\ndef scale(x):\n    return np.square(x)\n"),
+    ("code", "%%writefile notes.txt\nnot python"),
+    ("code", "import tensorflow as tf\nimport model\nx = tf.Variable(2.0)\nwith tf.GradientTape() as tape:\n"
+             "    y = model.loss_fn(x) + model.scale(x)\ng = tape.gradient(y, x)"),
+)
+
+
+def test_a_module_written_by_writefile_cells_is_analysed_and_its_cuts_shown_in_their_cells(tmp_path):
+    write(tmp_path / "train.ipynb", WRITEFILE)
+    result = run_cli("train.ipynb", cwd=tmp_path)
+    via = "is reached from the tf.GradientTape block (train.ipynb, cell 5, line 4)"
+    assert result.stdout == (
+        f"train.ipynb:cell 2:6:12: TFG001 np.log on tensor 'x' cuts the gradient: loss_fn {via}; use tf.math.log\n"
+        f"train.ipynb:cell 3:4:12: TFG001 np.square on tensor 'x' cuts the gradient: scale {via}; use tf.square\n"
+        "Found 2 findings (2 gradient cuts, 0 warnings).\n"
+    )
+    assert (result.returncode, result.stderr) == (1, "")
+    sarif = json.loads(run_cli("train.ipynb", "--output-format", "sarif", cwd=tmp_path).stdout)
+    (location,) = sarif["runs"][0]["results"][0]["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "train.ipynb"
+    line = (tmp_path / "train.ipynb").read_text(encoding="utf-8").splitlines()[location["physicalLocation"]["region"]["startLine"] - 1]
+    assert line.strip() == '"    return np.log(x)\\n"'
+
+
+def test_fix_leaves_writefile_cells_and_any_real_file_of_that_name_alone(tmp_path):
+    path = write(tmp_path / "train.ipynb", WRITEFILE)
+    (tmp_path / "model.py").write_text("import tensorflow as tf\n\ndef loss_fn(x):\n    return x\n\ndef scale(x):\n    return x\n")
+    result = run_cli("train.ipynb", "model.py", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (0, "All checks passed!\n")  # the file on disk is the module
+    result = run_cli("--fix", "train.ipynb", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "Fixed 0 findings, 0 remaining.\n")
+    assert sources(path) == [cell["source"] for cell in WRITEFILE["cells"]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.py", "train.ipynb"]

@@ -103,7 +103,9 @@ def test_the_cache_folder_is_tagged_and_ignored(package):
     cache = package / ".tflint_grad_cache"
     assert (cache / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55\n")
     assert (cache / ".gitignore").read_text() == "*\n"
-    assert {p.name for p in (cache / tflint_grad.__version__).iterdir()} == {"modules", "runs"}
+    (version,) = [p for p in cache.iterdir() if p.is_dir()]
+    assert version.name == f"{tflint_grad.__version__}-{tflint_grad.cache.code_digest()}"
+    assert {p.name for p in version.iterdir()} == {"modules", "runs"}
 
 
 def test_concurrent_runs_share_the_cache_safely(package):
@@ -134,6 +136,27 @@ def test_corrupt_truncated_and_foreign_entries_are_ignored_and_rewritten(package
 def session(package: Path, cache: Cache, config: Config = Config()) -> Session:
     named = [load(str(package / "mylib" / "losses.py"))]
     return Session(named, config, jobs=1, context=[load(str(package / "train.py"))], cache=cache)
+
+
+def test_planted_symlinks_are_never_followed(package, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    cache = package / ".tflint_grad_cache"
+    cache.mkdir()
+    (cache / "CACHEDIR.TAG").symlink_to(outside / "created-through-the-link")
+    (cache / f"{tflint_grad.__version__}-{tflint_grad.cache.code_digest()}").symlink_to(outside, target_is_directory=True)
+    result = run_cli("mylib/losses.py", cwd=package)
+    assert (result.returncode, findings(result.stdout)) == (1, CUTS)
+    assert list(outside.iterdir()) == []
+
+
+def test_a_change_to_the_tools_own_code_is_a_new_cache(monkeypatch, package):
+    before = Cache(package / "c").folder
+    tflint_grad.cache.code_digest.cache_clear()
+    monkeypatch.setattr(tflint_grad.cache, "__file__", str(ROOT / "tests" / "conftest.py"))  # another source tree
+    try:
+        assert Cache(package / "c").folder != before
+    finally:
+        tflint_grad.cache.code_digest.cache_clear()
 
 
 def test_entries_of_another_tool_or_summary_version_are_never_read(package, monkeypatch):

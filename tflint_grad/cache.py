@@ -8,6 +8,9 @@ Two kinds of entry live in ``.tflint_grad_cache/`` at the project root (or
 * ``runs/``: a whole run's report, keyed by every input file's hash and the
   configuration, so an unchanged tree needs no fixpoint at all.
 
+The version folder's name carries a hash of tflint-grad's own source too, so
+a changed analysis never reads a report of the old one.
+
 Entries are pickles, and a pickle can run code when loaded.  A cache folder
 can come with a repository someone else made, so every entry carries an
 HMAC-SHA256 of its bytes under a key that only this user holds
@@ -20,6 +23,7 @@ valid one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -42,10 +46,21 @@ def fingerprint(*parts: object) -> str:
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@functools.cache
+def code_digest() -> str:
+    """A hash of tflint-grad's own source: an editable install or a pre-commit hook pinned
+    to a commit changes the code without changing the version, and must not read old reports."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
 class Cache:
     def __init__(self, folder: str | os.PathLike) -> None:
         self.root = Path(folder)
-        self.folder = self.root / __version__
+        self.folder = self.root / f"{__version__}-{code_digest()}"
         self._key: bytes | None = None
 
     # -- entries ---------------------------------------------------------------
@@ -68,6 +83,8 @@ class Cache:
         try:
             body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             target = self.folder / kind / key[:2] / key
+            if not _inside(target.parent, self.root):  # a symlink planted in the folder points elsewhere
+                return
             target.parent.mkdir(parents=True, exist_ok=True)
             self._mark_root()
             replace_atomically(target, self._sign(body) + body)
@@ -78,14 +95,22 @@ class Cache:
     def _mark_root(self) -> None:
         """CACHEDIR.TAG (backup tools skip the folder) and a .gitignore of everything."""
         for name, text in (("CACHEDIR.TAG", TAG), (".gitignore", "*\n")):
-            path = self.root / name
-            if not path.exists():
-                path.write_text(text)
+            try:  # never through a symlink, never over an existing file
+                handle = os.open(self.root / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            except FileExistsError:
+                continue
+            with os.fdopen(handle, "w") as out:
+                out.write(text)
 
     def _sign(self, body: bytes) -> bytes:
         if self._key is None:
             self._key = user_key()
         return hmac.new(self._key, body, hashlib.sha256).digest()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    real_root = os.path.realpath(root)
+    return os.path.realpath(path).startswith(real_root + os.sep)
 
 
 def user_key() -> bytes:

@@ -23,7 +23,7 @@ from .context import project_context, project_root
 from .discover import discover
 from .findings import FileError
 from .isolation import DEBUG_ENV, debugging, isolated
-from .parse.load import STDIN, load
+from .parse.load import STDIN, load, with_written_modules, without_written_fixes
 from .parse.source import SourceFile
 from .report.progress import Progress
 from .rules import selector_error
@@ -182,14 +182,15 @@ def _run(args: argparse.Namespace, config: Config, inputs: Inputs) -> int:
         return _fix(args, config, inputs)
     from .engine import check
 
-    report = check(inputs.sources, config, **inputs.analysis)
+    sources = with_written_modules(inputs.sources, inputs.context)  # not for --fix: it writes cells as cells
+    report = check(sources, config, **inputs.analysis)
     inputs.analysed()
-    findings, errors = list(report.findings), inputs.errors + list(report.errors)
+    findings, errors = without_written_fixes(report.findings, sources), inputs.errors + list(report.errors)
     if args.baseline:
         from .baseline import apply_baseline
 
-        findings = apply_baseline(args.baseline, findings, {s.path: s for s in inputs.sources})
-    _emit(args, findings, errors, {s.path: s for s in inputs.sources}, elsewhere=report.elsewhere)
+        findings = apply_baseline(args.baseline, findings, {s.path: s for s in sources})
+    _emit(args, findings, errors, {s.path: s for s in sources}, elsewhere=report.elsewhere)
     return exit_code([*findings, *report.elsewhere], errors)
 
 

@@ -139,7 +139,7 @@ class Session:
         findings, errors = to_findings(wanted, self.locate, self.config.select, self.config.ignore)
         self.errors += errors
         for path in self.named:
-            self.errors += noqa_errors(path, self.sources[path].text)
+            self.errors += [*self.sources[path].problems, *noqa_errors(path, self.sources[path].text)]
         findings.sort(key=lambda f: f.sort_key)
         report = Report(
             tuple(f for f in findings if f.path in self.named),

@@ -18,6 +18,7 @@ from ..config import Config
 from ..engine import Report, check
 from ..findings import FileError
 from ..parse.source import SourceFile
+from ..isolation import isolated
 from .apply import apply_edits, choose
 
 MAX_ROUNDS = 10
@@ -60,6 +61,18 @@ def breaks(before: str, after: str) -> str | None:
     return _compiles(after) if _compiles(before) is None else None
 
 
+class BrokenFix(Exception):
+    """A fix whose result would not parse or compile: refused, the file left as it was."""
+
+
+def _fixed_text(text: str, edits) -> str:
+    fixed = apply_edits(text, edits)
+    problem = breaks(text, fixed)
+    if problem:
+        raise BrokenFix(f"fixing would leave invalid code ({problem}); file left unchanged")
+    return fixed
+
+
 def fix(sources: list[SourceFile], config: Config, unsafe: bool, **analysis) -> FixResult:
     """``analysis``: the project context and cache, passed on to every ``check``."""
     original = {s.path: s for s in sources}
@@ -77,13 +90,11 @@ def fix(sources: list[SourceFile], config: Config, unsafe: bool, **analysis) -> 
             applied, edits = choose(findings, unsafe)
             if not applied:
                 continue
-            text = apply_edits(current[path].text, edits)
-            problem = breaks(current[path].text, text)
-            if problem:
-                refused[path] = FileError(
-                    path, f"internal error: fixing would leave invalid code ({problem}); file left unchanged", internal=True)
+            outcome = isolated("fix", path, lambda: _fixed_text(current[path].text, edits))
+            if isinstance(outcome, FileError):  # our bug, or a fix that would break the code: this file only
+                refused[path] = outcome
                 continue
-            current[path] = replace(current[path], text=text)
+            current[path] = replace(current[path], text=outcome)
             fixed_in[path] = fixed_in.get(path, 0) + len(applied)
             progress = True
         if not progress:

@@ -7,10 +7,11 @@ failure to read or decode one file never stops the others.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from typing import Callable
 
-from ..findings import FileError
-from .notebook import read_notebook
+from ..findings import FileError, Finding
+from .notebook import KIND, WRITTEN_KIND, read_notebook, written_modules
 from .source import SourceFile, read_python
 
 STDIN = "-"
@@ -40,3 +41,17 @@ def load(path: str, stdin_filename: str | None = None) -> SourceFile | FileError
 def _read(path: str) -> bytes:
     with open(path, "rb") as handle:
         return handle.read()
+
+
+def with_written_modules(sources: list[SourceFile], others: list[SourceFile] = ()) -> list[SourceFile]:
+    """``sources`` and the modules their notebooks' ``%%writefile`` cells write (a real file, named or among
+    ``others``, wins)."""
+    named = {source.path for source in [*sources, *others]}
+    written = [module for source in sources if source.kind == KIND for module in written_modules(source)]
+    return sources + [module for module in written if module.path not in named]
+
+
+def without_written_fixes(findings, sources: list[SourceFile]) -> list[Finding]:
+    """The findings, those in ``%%writefile`` modules without a fix: ``--fix`` rewrites cells it analysed as cells."""
+    written = {source.path for source in sources if source.kind == WRITTEN_KIND}
+    return [replace(finding, fix=None) if finding.path in written else finding for finding in findings]

@@ -13,11 +13,11 @@ from functools import cached_property
 
 import libcst as cst
 import libcst.helpers
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, MetadataWrapper, PositionProvider
 
 from ..findings import Position, Span
 from ..summary.builder import build_summary
-from .source import SourceFile
+from .source import LINE_BREAK, SourceFile
 
 
 class Located:
@@ -26,6 +26,7 @@ class Located:
         self.module = cst.parse_module(source.text)
         self.summary, self.nodes = build_summary(self.module, source.path, keep_nodes=True)
         self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        self._dropped = _dropped_columns(source.text, self.module.code)
 
     @cached_property
     def module_level_imports(self) -> frozenset[str]:
@@ -48,10 +49,12 @@ class Located:
 
     def span(self, node: cst.CSTNode) -> Span:
         code_range = self._positions[node]
-        return Span(
-            Position(code_range.start.line, code_range.start.column),
-            Position(code_range.end.line, code_range.end.column),
-        )
+        return Span(self._position(code_range.start), self._position(code_range.end))
+
+    def _position(self, where: CodePosition) -> Position:
+        """libcst's position, moved right past the form feeds libcst dropped from the line's indentation."""
+        indent, dropped = self._dropped.get(where.line, (0, 0))
+        return Position(where.line, where.column + dropped if where.column >= indent else where.column)
 
     def span_of(self, index: int) -> Span:
         return self.span(self.nodes[index])
@@ -59,3 +62,23 @@ class Located:
     def code(self, node: cst.CSTNode, limit: int = 40) -> str:
         text = " ".join(self.module.code_for_node(node).split())
         return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _dropped_columns(text: str, code: str) -> dict[int, tuple[int, int]]:
+    """{line: (indentation width in libcst's code, characters libcst dropped from it)}.
+
+    libcst drops a form feed that opens an indented line inside a block (the
+    line is regenerated with the block's indentation), so its columns on that
+    line are short of the file's.  Only lines that differ are listed: none,
+    almost always.
+    """
+    if text == code:
+        return {}
+    ours, theirs = LINE_BREAK.split(text), LINE_BREAK.split(code)
+    if len(ours) != len(theirs):
+        return {}
+    return {
+        number: (len(regenerated) - len(regenerated.lstrip()), len(line) - len(regenerated))
+        for number, (line, regenerated) in enumerate(zip(ours, theirs), start=1)
+        if line != regenerated and line.lstrip(" \t\f") == regenerated.lstrip(" \t\f")
+    }

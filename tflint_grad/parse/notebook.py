@@ -8,23 +8,34 @@ notebook-specific lives here, so the analysis never knows the difference:
 * Reading.  The file is parsed with :mod:`json` (the linter depends on libcst
   only) and checked against the minimal nbformat 4 shape; anything else is a
   ``ValueError("not a notebook: ...")``, which the loader reports for this
-  file alone.  Notebooks of another language (R, Julia...) have no Python.
+  file alone (JSON nested too deeply to read included).  Notebooks of another
+  language (R, Julia, Swift...: ``language_info``, ``kernelspec.language`` or
+  the kernel's name say so) have no Python.
 * Magics.  IPython syntax is not Python, so each magic line - ``%matplotlib
   inline``, ``%time x = f()``, ``!pip install x``, ``files = !ls``,
   ``np.exp?``, ``?np.exp`` - is analysed as ``pass  # <the line>`` at its own
-  indentation: the same line count, and still a statement where a block needs
-  one.  A cell opening with a cell magic is left out (its body is bash, HTML,
-  SQL, or runs in another process) unless the magic only wraps Python run in
-  this kernel (``%%time``, ``%%timeit``, ``%%capture``, ``%%prun``,
-  ``%%debug``): then only that first line is masked.  Magics are recognised
-  line by line, without a tokenizer: a magic-looking line inside a
-  triple-quoted string is masked harmlessly (only the analysed copy
-  changes), but a continuation line inside brackets that starts with ``%``
-  is masked too and the notebook reads as a syntax error.  IPython's
-  automagic (``pip install x`` without ``%``) is not recognised either.
+  indentation, and the lines that continue it with a backslash as comments:
+  the same line count, and still a statement where a block needs one.  A
+  cell opening with a cell magic is left out (its body is bash, HTML, SQL, or
+  runs in another process) unless the magic only wraps Python run in this
+  kernel (``%%time``, ``%%timeit``, ``%%capture``, ``%%prun``, ``%%debug``):
+  then only that first line is masked.  Magics are recognised line by line,
+  without a tokenizer: a magic-looking line inside a triple-quoted string is
+  masked harmlessly (only the analysed copy changes).  A cell whose first
+  line is indented (pasted from a function body) is dedented as IPython does.
+* Cells that are not Python.  Each cell is compiled on its own, as Jupyter
+  runs it; one that does not compile (a continuation line in brackets that
+  starts with ``%``, automagic ``ls`` without ``!``, R code), or that opens
+  with an unknown cell magic, stays in the text as comments (its lines keep
+  their numbers) and is a problem of the file at its cell, line and column:
+  the other cells are still analysed.
+* Written modules.  A ``%%writefile name.py`` cell writes a module other
+  cells import: :func:`written_modules` gives it as a SourceFile of its own,
+  beside the notebook, whose lines are the cell's, so it is shown there.
 * Positions.  ``cell N`` counts every cell from 1, markdown and raw cells
   included, as ruff does, so N is the cell's place in the notebook; lines
-  and columns are those inside the cell.
+  and columns are those inside the cell (a :class:`CellMap`, plain data).
+  :class:`FileText` finds them in the ``.ipynb`` text itself, for SARIF.
 * Writing.  The fixed text is mapped back to the cells by a line diff against
   the analysed text; masked lines get their magic back; an inserted import
   goes after the last import of the first code cell that has one (or to the
@@ -37,23 +48,37 @@ notebook-specific lives here, so the analysis never knows the difference:
 
 from __future__ import annotations
 
-import bisect
 import difflib
+import os
 import json
 import re
 from dataclasses import dataclass
 from json.decoder import scanstring
-from typing import Callable, Iterator
+from typing import Iterator
 
 import libcst as cst
 
-from ..findings import Position
-from .source import SourceFile
+from ..findings import FileError, Position, Span
+from .source import CellMap, SourceFile, python_syntax_error
 
 KIND = "notebook"
+WRITTEN_KIND = "notebook-module"  # the body of a ``%%writefile name.py`` cell: a module of the project
 
-# Cell magics that run their body as Python in this kernel: the body is analysed.
+# Cell magics that run their body as Python in this kernel: only the magic line is masked.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})
+# Cell magics whose body is another language, data, or Python run in another process:
+# the cell is left out without a word.  Any other cell magic is left out with a note.
+OTHER_CELL_MAGICS = frozenset({
+    "bash", "sh", "shell", "script", "system", "sx", "html", "javascript", "js", "latex", "markdown",
+    "svg", "perl", "ruby", "python", "python2", "python3", "pypy", "file", "writefile", "bigquery", "sql",
+})
+# Kernels named in ``kernelspec`` alone (no language field): the language their name starts with.
+KERNEL_LANGUAGES = (
+    ("swift", "swift"), ("ir", "r"), ("julia", "julia"), ("scala", "scala"), ("java", "java"),
+    ("kotlin", "kotlin"), ("bash", "bash"), ("javascript", "javascript"), ("typescript", "typescript"),
+    ("deno", "typescript"), ("ruby", "ruby"), ("rust", "rust"), ("evcxr", "rust"), ("gophernotes", "go"),
+    ("xcpp", "c++"), ("sas", "sas"), ("octave", "octave"), ("matlab", "matlab"), ("wolfram", "wolfram"),
+)
 
 # An IPython-only line, after its indentation: a line or cell magic (%name,
 # %%name), a shell escape (!cmd, !!cmd, not !=), help (?obj, ??obj, obj?,
@@ -65,6 +90,9 @@ MAGIC_LINE = re.compile(
     r"|[%\w.*\[\]]+\?\??\s*$"
     r"|[\w.\[\], ]+=\s*[%!]"
 )
+COMMENT = "# "  # how a cell left out is kept in the joined text
+CELL_MAGIC = re.compile(r"%%(\w*)")
+WRITEFILE = re.compile(r"%%writefile(?P<append>\s+(?:-a|--append))?\s+(?P<target>[^\s'\"]+\.py)\s*$")
 NEWLINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # a line as libcst counts them
 SPACE = re.compile(r"[ \t\r\n]*")
 INDENT = re.compile(r"[ \t]*")
@@ -73,7 +101,43 @@ DECODER = json.JSONDecoder()
 
 def read_notebook(path: str, raw: bytes) -> SourceFile:
     notebook = Notebook(raw)
-    return SourceFile(path, notebook.text, raw, "utf-8", KIND, notebook.locator())
+    problems = tuple(FileError(path, message, position) for position, message in notebook.problems)
+    return SourceFile(path, notebook.text, raw, "utf-8", KIND, notebook.cell_map(), problems)
+
+
+def written_modules(source: SourceFile) -> list[SourceFile]:
+    """The modules the notebook's ``%%writefile name.py`` cells write (other cells import them).
+
+    Each is analysed as the file it becomes, named as it would be beside the
+    notebook; its lines are the cell's (the magic line a comment), so its
+    findings are shown in the notebook's cell.  ``-a`` cells add to the module.
+    """
+    folder = os.path.dirname(source.path)
+    modules: dict[str, _Written] = {}
+    for cell, target, append, lines in Notebook(source.raw).written:
+        path = os.path.normpath(os.path.join(folder, target))
+        if not append or path not in modules:
+            modules[path] = _Written([], [], [])
+        modules[path].add(cell, lines)
+    return [
+        SourceFile(path, "".join(module.lines), source.raw, "utf-8", WRITTEN_KIND,
+                   CellMap(tuple(module.starts), tuple(module.cells), notebook=source.path))
+        for path, module in modules.items()
+    ]
+
+
+@dataclass(frozen=True)
+class _Written:
+    """A module being put together from ``%%writefile`` cells."""
+
+    starts: list[int]
+    cells: list[int]
+    lines: list[str]
+
+    def add(self, cell: int, lines: list[str]) -> None:
+        self.starts.append(len(self.lines) + 1)
+        self.cells.append(cell)
+        self.lines.extend(lines)
 
 
 def render_notebook(source: SourceFile) -> bytes:
@@ -91,6 +155,7 @@ def code_cells(source: SourceFile) -> list[tuple[str, str]]:
 class Cell:
     index: int  # place among all cells, from 0
     source: str  # as in the notebook
+    indent: str = ""  # the first line's indentation, removed from the lines that have it
 
 
 @dataclass(frozen=True)
@@ -98,10 +163,18 @@ class Line:
     analysed: str  # as in the joined text, with its newline
     original: str  # as in the cell
     cell: int  # index into Notebook.cells
+    indent: str = ""  # removed from the start of ``original`` (the cell is dedented)
+    commented: bool = False  # the cell is left out as comments (it does not parse, or its magic is unknown)
 
     @property
     def masked(self) -> bool:
-        return self.analysed != self.original
+        return self.analysed != self.original[len(self.indent):]
+
+    def written(self, now: str) -> str:
+        """The cell's line for ``now`` (this line as fixed): magics and indentation put back."""
+        if now == self.analysed or self.masked:
+            return self.original
+        return self.indent + now if now.strip() else now
 
 
 class Notebook:
@@ -111,24 +184,44 @@ class Notebook:
         python = _language(document) == "python"
         self.cells: list[Cell] = []
         self.lines: list[Line] = []
+        self.problems: list[tuple[Position, str]] = []  # (where in ``text``, what): cells left out
+        self.written: list[tuple[int, str, bool, list[str]]] = []  # %%writefile cells: (index, target, -a, lines)
         for index, cell in enumerate(document["cells"]):
-            source = _joined(cell["source"])
-            lines = _split_lines(source + "\n")  # the newline that ends the cell in the joined text
-            if python and cell["cell_type"] == "code" and _is_python(lines):
-                self.lines += [Line(_mask(line), line, len(self.cells)) for line in lines]
-                self.cells.append(Cell(index, source))
+            if python and cell["cell_type"] == "code":
+                self._add(index, _joined(cell["source"]))
         self.text = "".join(line.analysed for line in self.lines)
 
-    def locator(self) -> Callable[[Position], tuple[str, Position]]:
-        """Maps a position in ``text`` to (``cell N``, the position inside that cell)."""
-        starts = [n + 1 for n, line in enumerate(self.lines) if n == 0 or line.cell != self.lines[n - 1].cell]
-        labels = [f"cell {cell.index + 1}" for cell in self.cells]
+    def _add(self, index: int, source: str) -> None:
+        lines = _split_lines(source + "\n")  # the newline that ends the cell in the joined text
+        magic = _cell_magic(lines)
+        first = next((n for n, line in enumerate(lines) if line.strip()), 0)
+        written = WRITEFILE.match(lines[first].strip()) if magic == "writefile" else None
+        if written:  # as the module's own text: the lines up to the magic are comments
+            module = [COMMENT + line for line in lines[:first + 1]] + lines[first + 1:]
+            self.written.append((index, written["target"], bool(written["append"]), module))
+        if magic in OTHER_CELL_MAGICS:
+            return
+        if magic is None or magic in PYTHON_CELL_MAGICS:
+            indent, analysed = _python_lines(lines)
+            problem = _syntax_problem(analysed)
+        else:
+            indent, analysed = "", []
+            problem = (Position(1, 0), f"cell not checked: unknown cell magic %%{magic}")
+        commented = problem is not None
+        if commented:  # the cell stays, as comments: its lines keep their numbers
+            indent, analysed = "", [(COMMENT + line, "") for line in lines]
+            at, message = problem
+            self.problems.append((Position(len(self.lines) + at.line, at.column + len(COMMENT)), message))
+        self.lines += [
+            Line(text, line, len(self.cells), removed, commented) for line, (text, removed) in zip(lines, analysed)
+        ]
+        self.cells.append(Cell(index, source, indent))
 
-        def cell_of(position: Position) -> tuple[str, Position]:
-            k = max(bisect.bisect_right(starts, position.line) - 1, 0)
-            return labels[k], Position(position.line - starts[k] + 1, position.column)
-
-        return cell_of
+    def cell_map(self) -> CellMap:
+        """Where each analysed line is in the notebook (plain data: it goes to worker processes)."""
+        starts = tuple(n + 1 for n, line in enumerate(self.lines) if n == 0 or line.cell != self.lines[n - 1].cell)
+        shifts = tuple(len(line.indent) - len(COMMENT) * line.commented for line in self.lines)
+        return CellMap(starts, tuple(cell.index for cell in self.cells), shifts if any(shifts) else ())
 
     def sources(self, text: str) -> list[str]:
         """Each analysed cell's source once ``text`` (the fixed joined text) is split back.
@@ -150,9 +243,11 @@ class Notebook:
                 added = [line for line in added if line not in inserted]
             if len(old) == len(added):
                 for line, now in zip(old, added):
-                    cells[line.cell].append((now, line.original if line.masked else now))
+                    cells[line.cell].append((now, line.written(now)))
             else:
-                cells[self.lines[min(i1, len(self.lines) - 1)].cell] += [(now, now) for now in added]
+                at = self.lines[min(i1, len(self.lines) - 1)].cell
+                indent = self.cells[at].indent
+                cells[at] += [(now, indent + now if now.strip() else now) for now in added]
         _place(imports, cells)
         return [_strip_separator("".join(written for _, written in lines)) for lines in cells]
 
@@ -178,6 +273,8 @@ def _load(text: str) -> dict:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ValueError(f"not a notebook: invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from None
+    except RecursionError:
+        raise ValueError("not a notebook: the JSON nests too deeply to read") from None
     if not isinstance(document, dict):
         raise ValueError("not a notebook: the JSON is not an object")
     if document.get("nbformat") != 4:
@@ -194,31 +291,67 @@ def _load(text: str) -> dict:
 
 
 def _language(document: dict) -> str:
+    """The notebook's language: its ``language_info`` or ``kernelspec`` says, else its kernel's name does."""
     metadata = document.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
     for key, field in (("language_info", "name"), ("kernelspec", "language")):
-        value = metadata.get(key) if isinstance(metadata, dict) else None
+        value = metadata.get(key)
         if isinstance(value, dict) and isinstance(value.get(field), str):
             return value[field].lower()
-    return "python"
+    kernel = metadata.get("kernelspec")
+    name = kernel.get("name") if isinstance(kernel, dict) else None
+    name = name.lower() if isinstance(name, str) else ""
+    return next((language for prefix, language in KERNEL_LANGUAGES if name.startswith(prefix)), "python")
 
 
 def _joined(source: str | list[str]) -> str:
     return source if isinstance(source, str) else "".join(source)
 
 
-def _is_python(lines: list[str]) -> bool:
-    """False for a cell opening with a cell magic that does not run its body as Python here."""
+def _cell_magic(lines: list[str]) -> str | None:
+    """The name of the cell magic the cell opens with (``time`` for ``%%time``), or None."""
     first = next((line.strip() for line in lines if line.strip()), "")
-    magic = re.match(r"%%(\w*)", first)
-    return not magic or magic.group(1) in PYTHON_CELL_MAGICS
+    magic = CELL_MAGIC.match(first)
+    return magic.group(1) if magic else None
 
 
-def _mask(line: str) -> str:
+def _python_lines(lines: list[str]) -> tuple[str, list[tuple[str, str]]]:
+    """(the indentation removed, [(analysed line, indentation it lost)]) of a Python cell.
+
+    As IPython does, the first line's indentation is removed from every line
+    that has it (a cell pasted from inside a function); then magics are masked.
+    """
+    indent = INDENT.match(next((line for line in lines if line.strip()), "")).group()
+    analysed, continued = [], False
+    for line in lines:
+        removed = indent if line.startswith(indent) else ""
+        text, continued = _mask(line[len(removed):], continued)
+        analysed.append((text, removed))
+    return indent, analysed
+
+
+def _syntax_problem(analysed: list[tuple[str, str]]) -> tuple[Position, str] | None:
+    """Where and why the cell is not Python (compiled alone, as IPython runs it), in the cell's own columns."""
+    error = python_syntax_error("".join(text for text, _ in analysed))
+    if error is None:
+        return None
+    position, message = error
+    removed = len(analysed[position.line - 1][1]) if position.line <= len(analysed) else 0
+    return Position(position.line, position.column + removed), f"syntax error: {message} (cell not checked)"
+
+
+def _mask(line: str, continued: bool) -> tuple[str, bool]:
+    """(``line`` as analysed, whether the next line continues it).
+
+    A magic line becomes ``pass  # <the line>``; the lines that continue it
+    with a backslash become comments, so the line count stays the same.
+    """
     content = line.rstrip("\r\n")
     code = content.lstrip()
-    if not MAGIC_LINE.match(code):
-        return line
-    return f"{content[: len(content) - len(code)]}pass  # {code}{line[len(content):]}"
+    if not continued and not MAGIC_LINE.match(code):
+        return line, False
+    indent, newline = content[: len(content) - len(code)], line[len(content):]
+    return f"{indent}{'#' if continued else 'pass  #'} {code}{newline}", content.endswith("\\")
 
 
 def _strip_separator(text: str) -> str:
@@ -323,3 +456,77 @@ class _Style:
         """``value`` as JSON in this style, continued lines indented from ``indentation``."""
         text = json.dumps(value, indent=self.indent, separators=self.separators, ensure_ascii=self.ascii)
         return text.replace("\n", self.newline + indentation)
+
+
+class FileText:
+    """Positions and edits in a notebook's own ``.ipynb`` text for positions in its analysed text.
+
+    For reports that point into the file itself (SARIF: code scanning
+    annotates the file's lines, and a consumer applies fixes to its bytes).
+    A cell's source is found in the JSON text string by string, escapes
+    counted, so a position lands on the very character of the code.
+    """
+
+    def __init__(self, source: SourceFile) -> None:
+        self.json = source.raw.decode("utf-8")
+        self.cell_map = source.cell_of
+        self.ascii = _Style.of(self.json).ascii
+        self.cells = [_strings(self.json, start) for start, _ in _source_spans(self.json)]
+
+    def offset(self, position: Position, end: bool = False) -> tuple[int, int, int]:
+        """(cell, string number in its ``source``, offset in the JSON text) of an analysed position."""
+        cell, inner = self.cell_map.locate(position)
+        strings = self.cells[cell]
+        lines = _split_lines("".join(decoded for decoded, _ in strings))
+        wanted = sum(len(line) for line in lines[: inner.line - 1])
+        if inner.line <= len(lines):
+            wanted += min(inner.column, len(lines[inner.line - 1].rstrip("\r\n")))
+        consumed = 0
+        for number, (decoded, at) in enumerate(strings):
+            room = consumed + len(decoded)
+            if wanted < room or wanted == room and (end or number == len(strings) - 1):
+                return cell, number, _skip_decoded(self.json, at, wanted - consumed)
+            consumed = room
+        return cell, 0, _source_spans(self.json)[cell][0] + 1  # an empty source: inside its brackets or quotes
+
+    def position(self, position: Position, end: bool = False) -> Position:
+        """The line (from 1) and column (from 0, code points) in the file of an analysed position."""
+        return self._file_position(self.offset(position, end)[2])
+
+    def _file_position(self, offset: int) -> Position:
+        line_start = self.json.rfind("\n", 0, offset) + 1
+        return Position(self.json.count("\n", 0, offset) + 1, offset - line_start)
+
+    def edit(self, span: Span, replacement: str) -> tuple[Span, str] | str:
+        """The edit of the file's text (span in the file, JSON-escaped text) or why there is none.
+
+        Ends that fall in two strings of a source list merge them into one,
+        which still reads as the same cell source.
+        """
+        start_cell, _, start = self.offset(span.start)
+        end_cell, _, end = self.offset(span.end, end=True)
+        if start_cell != end_cell:
+            return "the edit spans more than one cell"
+        text = json.dumps(replacement, ensure_ascii=self.ascii)[1:-1]
+        return Span(self._file_position(start), self._file_position(end)), text
+
+
+def _strings(text: str, at: int) -> list[tuple[str, int]]:
+    """(decoded text, offset of its first character in ``text``) of each string of the ``source`` at ``at``."""
+    if text[at] == '"':
+        return [(scanstring(text, at + 1)[0], at + 1)]
+    return [(scanstring(text, start + 1)[0], start + 1) for _, start, _ in _entries(text, at)]
+
+
+def _skip_decoded(text: str, at: int, count: int) -> int:
+    """The offset in ``text`` after ``count`` decoded characters of the JSON string content starting at ``at``."""
+    for _ in range(count):
+        if text[at] != "\\":
+            at += 1
+        elif text[at + 1] != "u":
+            at += 2
+        elif 0xD800 <= int(text[at + 2:at + 6], 16) < 0xDC00 and text[at + 6:at + 8] == "\\u":
+            at += 12  # a surrogate pair: one code point
+        else:
+            at += 6
+    return at

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ..findings import FileError, Finding, Span
 from ..rules import RULES_BY_CODE
-from .locations import display
+from .locations import display, shown_path
 
 DATA_ESCAPES = (("%", "%25"), ("\r", "%0D"), ("\n", "%0A"))
 PROPERTY_ESCAPES = DATA_ESCAPES + ((":", "%3A"), (",", "%2C"))
@@ -31,7 +31,7 @@ def escape(value: str, escapes: tuple[tuple[str, str], ...] = DATA_ESCAPES) -> s
 
 
 def command(level: str, path: str, span: Span | None, title: str, message: str, sources) -> str:
-    properties = {"file": path}
+    properties = {"file": shown_path(path, sources)}
     source = sources.get(path)
     if span is not None and source is not None and source.cell_of is not None:
         message = f"{display(path, span.start, sources)}: {message}"

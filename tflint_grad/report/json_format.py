@@ -40,6 +40,7 @@ import json
 
 from ..findings import FileError, Finding, Fix, Position, Span
 from ..rules import RULES_BY_CODE
+from .locations import shown_path
 
 
 def location(position: Position) -> dict:
@@ -76,12 +77,12 @@ def finding_entry(finding: Finding, sources) -> dict:
         "name": RULES_BY_CODE[finding.code].name,
         "severity": finding.severity.value,
         "message": finding.message,
-        "filename": finding.path,
+        "filename": shown_path(finding.path, sources),
         **_span(finding.span),
         "cell": cell(finding.path, finding.span.start, sources),
         "fix": _fix(finding.fix),
         "related": [
-            {"filename": related.path, **_span(related.span), "message": related.message}
+            {"filename": shown_path(related.path, sources), **_span(related.span), "message": related.message}
             for related in finding.related
         ],
         "internal": False,

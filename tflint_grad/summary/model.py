@@ -25,7 +25,7 @@ NAME, CALL, SELF_ATTR, LAMBDA = "n", "c", "s", "l"
 
 # Bump when the shape or the meaning of a summary changes: cached summaries of
 # another version are never read (see ``tflint_grad/cache.py``).
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2  # 2: syntax errors at Python's own position
 
 
 def merge(*groups: Deps) -> Deps:
