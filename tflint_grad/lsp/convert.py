@@ -79,8 +79,7 @@ class Locations:
         if source is None or source.cell_of is None:
             uri, index = documents[0]
             return types.Location(uri, index.range(span))
-        (cell, start), (_, end) = source.cell_of(span.start), source.cell_of(span.end)
-        number = int(cell.split()[-1]) - 1
+        (number, start), (_, end) = source.cell_of.locate(span.start), source.cell_of.locate(span.end)
         if number >= len(documents):  # a notebook that is not open: its top
             return types.Location(documents[0][0], types.Range(types.Position(0, 0), types.Position(0, 0)))
         uri, index = documents[number]
