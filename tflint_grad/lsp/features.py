@@ -1,11 +1,20 @@
 """The LSP messages the server answers, on pygls.
 
-Diagnostics are published on open, on save (which also picks up an edited
-``pyproject.toml``) and after a change once the document has been quiet for
+Every analysis covers all open files at once (``workspace.py``), so an edit
+to one file updates the diagnostics of every other open file it affects;
+a document whose diagnostics did not change is not published again (unless
+its own version changed).  Diagnostics are published on open, on save (which
+also picks up an edited ``pyproject.toml`` and makes the project read the
+file again) and after a change once the document has been quiet for
 ``DEBOUNCE`` seconds: while the user types, only the latest version is
-analysed, so a slow analysis of a large file never queues up behind itself.
-A code-action request analyses at once if the debounced analysis has not run
-yet, so a fix is never offered for stale text.
+analysed, so a slow analysis never queues up behind itself.  A code-action
+request analyses at once if the debounced analysis has not run yet, so a fix
+is never offered for stale text.
+
+Each project is indexed in the background (``$/progress`` when the client
+supports it), in a daemon thread that stops at shutdown; the first
+diagnostics never wait for it.  Notebooks come through ``notebookDocument``
+synchronisation (``notebooks.py``).
 
 Documents are synchronised in full: pygls applies incremental changes with
 ``str.splitlines``, which also breaks lines at form feeds and U+2028 and so
@@ -89,13 +98,16 @@ class TflintGradServer(LanguageServer):
             self.shown.pop(uri, None)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
 
-    def current(self, uri: str) -> Analysis:
-        """The analysis of the document's current version, published first if it is new."""
+    def current(self, uri: str) -> Analysis | None:
+        """The analysis of the Python document's current version, published first if it is new
+        (None for a notebook cell: its notebook is analysed as a whole)."""
+        if self.workspace.get_notebook_document(cell_uri=uri) is not None:
+            return None
         document = self.workspace.get_text_document(uri)
         analysis = self.analyses.get(document.path)
         if analysis is None or analysis.version != document.version:
             self.refresh()
-            analysis = self.analyses[document.path]
+            analysis = self.analyses.get(document.path)
         return analysis
 
     # -- the index ---------------------------------------------------------------------
@@ -232,6 +244,8 @@ def code_action(ls: TflintGradServer, params: types.CodeActionParams) -> list[ty
     """A quick fix for each fixable finding in the range, and "fix all safe" for the document."""
     uri = params.text_document.uri
     analysis = ls.current(uri)
+    if analysis is None:  # quick fixes are offered in Python files only
+        return []
     locations = ls.locations(ls.open_files())
     index = locations.index(analysis.source.path)
     only = params.context.only
