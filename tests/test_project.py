@@ -272,3 +272,77 @@ def test_installed_code_has_no_project_context(package):
     assert (result.returncode, result.stdout) == (0, "All checks passed!\n")
     assert not (package / ".tflint_grad_cache").exists()
     assert run_cli("mylib/losses.py", cwd=package).returncode == 1 and (package / ".tflint_grad_cache").is_dir()
+
+
+def test_add_noqa_never_edits_a_string_that_looks_like_a_directive(tmp_path):
+    text = ('import numpy as np\nimport tensorflow as tf\nw = tf.Variable(1.0)\nwith tf.GradientTape() as t:\n'
+            '    y = np.exp(w); s = "# noqa: E501"\n')
+    (tmp_path / "a.py").write_text(text)
+    assert run_cli("--add-noqa", "a.py", "--no-cache", cwd=tmp_path).stdout == "Added 1 noqa directive.\n"
+    assert (tmp_path / "a.py").read_text() == text.replace('"# noqa: E501"\n', '"# noqa: E501"  # noqa: TFG001\n')
+
+
+def test_findings_only_elsewhere_count_in_every_mode(package):
+    statistics = run_cli("train.py", "--statistics", "--no-cache", cwd=package)
+    assert (statistics.returncode, statistics.stdout) == (1, "Also 3 findings in 1 file not named, in code that the "
+                                                            "files named differentiate: mylib/losses.py (3); name it to see them.\n")
+    fixed = run_cli("train.py", "--fix", "--no-cache", cwd=package)
+    assert fixed.returncode == 1 and fixed.stdout.startswith("Also 3 findings in 1 file not named")
+    recorded = run_cli("train.py", "--baseline", "b.json", "--no-cache", cwd=package)
+    assert recorded.stderr == "Recorded 3 findings in the baseline b.json.\n"
+    assert run_cli("train.py", "--baseline", "b.json", "--no-cache", cwd=package).returncode == 0
+
+
+def test_each_file_named_gets_its_own_project(tmp_path):
+    for name in ("a", "b"):
+        (tmp_path / name / "mylib").mkdir(parents=True)
+        (tmp_path / name / "pyproject.toml").write_text("")
+        (tmp_path / name / "mylib" / "__init__.py").write_text("")
+        (tmp_path / name / "mylib" / "losses.py").write_text(LOSSES)
+        (tmp_path / name / "train.py").write_text(TRAIN)
+    result = run_cli("a/mylib/losses.py", "b/mylib/losses.py", "--no-cache", cwd=tmp_path)
+    assert findings(result.stdout, "a/mylib/losses.py") == CUTS and findings(result.stdout, "b/mylib/losses.py") == CUTS
+
+
+def test_an_exclude_glob_never_matches_a_folder_above_the_project(tmp_path):
+    project = tmp_path / "legacy" / "proj"
+    (project / "mylib").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.tflint-grad]\nexclude = ["legacy/*"]\n')
+    (project / "mylib" / "__init__.py").write_text("")
+    (project / "mylib" / "losses.py").write_text(LOSSES)
+    (project / "train.py").write_text(TRAIN)
+    assert findings(run_cli("mylib/losses.py", "--no-cache", cwd=project).stdout) == CUTS
+
+
+def test_errors_in_files_not_named_are_noted(package):
+    (package / "mylib" / "broken.py").write_text("import tensorflow as tf\ndef f(:\n")
+    result = run_cli("mylib/losses.py", "--no-cache", cwd=package)
+    assert findings(result.stdout) == CUTS
+    assert result.stderr == ("note: 1 error in files of the project that were not named (mylib/broken.py): "
+                             "cuts that go through them may be missed\n")
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--select="], "--select needs at least one rule code or prefix"),
+    (["--baseline", "b.json", "--fix"], "--baseline cannot be combined with --fix"),
+    (["--add-noqa", "--diff"], "--add-noqa cannot be combined with --diff"),
+    (["--project-root", ""], "--project-root: not a folder: ''"),
+    (["--baseline", "/nonexistent/b.json"], "--baseline /nonexistent/b.json: cannot write it: No such file or directory"),
+])
+def test_contradictory_or_impossible_flags_are_usage_errors(package, flags, message):
+    result = run_cli("mylib/losses.py", "--no-cache", *flags, cwd=package)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"tflint-grad: error: {message}")
+
+
+def test_stdin_takes_its_configuration_from_the_name_it_is_given(package):
+    (package / "pyproject.toml").write_text('[tool.tflint-grad]\nselect = ["TFG101"]\n')
+    result = run_cli("-", "--stdin-filename", "mylib/losses.py", "--no-cache", cwd=package.parent, stdin=LOSSES)
+    assert (result.returncode, result.stdout) == (0, "All checks passed!\n")
+
+
+def test_files_may_follow_options_and_an_empty_folder_is_noted(package):
+    assert findings(run_cli("--no-cache", "mylib/losses.py", "--statistics", "mylib/losses.py", cwd=package).stdout) == []
+    (package / "empty").mkdir()
+    result = run_cli("empty", "--no-cache", cwd=package)
+    assert (result.returncode, result.stderr) == (0, "note: no Python files found under empty\n")

@@ -18,6 +18,7 @@ import sys
 from collections import Counter
 
 from .atomic import replace_atomically
+from .config import ConfigError
 from .findings import Finding
 from .fixes.apply import LINE_BREAK
 
@@ -52,12 +53,13 @@ def _key(finding: Finding, sources, folder: str) -> tuple[str, str, str]:
 def _record(path: str, keys: list[tuple[str, str, str]]) -> None:
     entries = [{"path": p, "code": c, "line": line} for p, c, line in sorted(keys)]
     data = json.dumps({"version": VERSION, "findings": entries}, indent=2) + "\n"
-    replace_atomically(path, data.encode("utf-8"))
+    try:
+        replace_atomically(path, data.encode("utf-8"))
+    except OSError as error:
+        raise ConfigError(f"--baseline {path}: cannot write it: {error.strerror or error}") from error
 
 
 def _read(path: str) -> Counter:
-    from .config import ConfigError
-
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)

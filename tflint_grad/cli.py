@@ -19,7 +19,7 @@ from . import __version__
 from .cache import CACHE_ENV, Cache
 from .cache import FOLDER as CACHE_FOLDER
 from .config import Config, ConfigError, find_pyproject, load_config
-from .context import project_context, project_root
+from .context import on_disk, project_context, project_roots
 from .discover import discover
 from .findings import FileError
 from .isolation import DEBUG_ENV, debugging, isolated
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         return getattr(importlib.import_module(module), function)(argv[1:])
     if argv and argv[0] == "check":
         argv = argv[1:]
-    args = parser().parse_args(argv)
+    args = parser().parse_intermixed_args(argv)  # files may follow options, as in ruff
     if args.debug:
         os.environ[DEBUG_ENV] = "1"  # worker processes inherit it
     try:
@@ -100,10 +100,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def resolve_config(args: argparse.Namespace, paths: list[str]) -> Config:
-    anchor = args.config or find_pyproject(next((p for p in paths if p != STDIN), "."))
+    pyproject = args.config or find_pyproject(on_disk(paths, args.stdin_filename)[0])
     if args.config and not os.path.isfile(args.config):
         raise ConfigError(f"--config: no such file: {args.config}")
-    config = load_config(anchor)
+    config = load_config(pyproject)
+    if args.select == ():
+        raise ConfigError("--select needs at least one rule code or prefix (an empty value would select nothing)")
     for flag in ("select", "ignore"):
         problem = selector_error(getattr(args, flag) or (), f"--{flag}")
         if problem:
@@ -121,7 +123,7 @@ class Inputs:
     errors: list[FileError]
     from_stdin: set[str]
     cache: Cache | None
-    note: str = ""  # why the project context was not used, when that is worth saying
+    notes: tuple[str, ...] = ()  # worth saying before the report (no context used, nothing found)
     progress: Progress | None = None  # on a terminal only
 
     @property
@@ -137,7 +139,8 @@ class Inputs:
 
 def gather(args: argparse.Namespace, config: Config) -> Inputs:
     paths = args.paths or ["."]
-    found = discover(paths, config.exclude, args.force_exclude)
+    anchor = os.path.dirname(os.path.abspath(config.source)) if config.source else None
+    found = discover(paths, config.exclude, args.force_exclude, anchor)
     errors: list[FileError] = list(found.errors)
     sources: list[SourceFile] = []
     from_stdin = set()
@@ -147,15 +150,16 @@ def gather(args: argparse.Namespace, config: Config) -> Inputs:
         (errors if isinstance(loaded, FileError) else sources).append(loaded)
         if path == STDIN:
             from_stdin.add(loaded.path)
-    root = os.path.abspath(args.project_root) if args.project_root else project_root(paths, args.stdin_filename)
-    if args.project_root and not os.path.isdir(root):
-        raise ConfigError(f"--project-root: no such folder: {args.project_root}")
-    context = project_context(root, [*found.paths, *from_stdin], config.exclude)
+    if args.project_root is not None and not os.path.isdir(args.project_root):
+        raise ConfigError(f"--project-root: not a folder: {args.project_root!r}")
+    roots = [os.path.abspath(args.project_root)] if args.project_root else project_roots(paths, args.stdin_filename)
+    context = project_context(roots, [*found.paths, *from_stdin], config.exclude, anchor)
     others = [loaded for path in context.paths if isinstance(loaded := _load(path, path, None), SourceFile)]
     # No project, no cache folder dropped into whatever folder the run happens in (unless asked for).
-    folder = args.cache_dir or os.environ.get(CACHE_ENV) or (root and os.path.join(root, CACHE_FOLDER))
+    folder = args.cache_dir or os.environ.get(CACHE_ENV) or (context.roots and os.path.join(context.roots[0], CACHE_FOLDER))
     cache = Cache(folder) if folder and not args.no_cache else None
-    return Inputs(sources, others, errors, from_stdin, cache, context.note, Progress.for_terminal(len(sources) + len(others)))
+    notes = tuple(filter(None, [context.note, "" if sources or errors else f"no Python files found under {', '.join(paths)}"]))
+    return Inputs(sources, others, errors, from_stdin, cache, notes, Progress.for_terminal(len(sources) + len(others)))
 
 
 def _load(path: str, shown: str, stdin_filename: str | None) -> SourceFile | FileError:
@@ -171,9 +175,23 @@ def run_check(args: argparse.Namespace) -> int:
         inputs.analysed()
 
 
+# Flags that change what a run does, and the flags each cannot be combined with.
+EXCLUSIVE = {"baseline": ("fix", "diff", "add_noqa"), "add_noqa": ("fix", "diff")}
+
+
+def _check_flags(args: argparse.Namespace, inputs: Inputs) -> None:
+    for flag, others in EXCLUSIVE.items():
+        clash = next((o for o in others if getattr(args, o)), None)
+        if getattr(args, flag) and clash:
+            raise ConfigError(f"--{flag.replace('_', '-')} cannot be combined with --{clash.replace('_', '-')}")
+    if args.add_noqa and inputs.from_stdin:
+        raise ConfigError("--add-noqa writes files in place: it cannot read '-' (stdin)")
+
+
 def _run(args: argparse.Namespace, config: Config, inputs: Inputs) -> int:
-    if inputs.note:
-        sys.stderr.write(f"note: {inputs.note}\n")
+    _check_flags(args, inputs)
+    for note in inputs.notes:
+        sys.stderr.write(f"note: {note}\n")
     if args.add_noqa:
         from .fixes.noqa import add_noqa
 
@@ -185,13 +203,26 @@ def _run(args: argparse.Namespace, config: Config, inputs: Inputs) -> int:
     sources = with_written_modules(inputs.sources, inputs.context)  # not for --fix: it writes cells as cells
     report = check(sources, config, **inputs.analysis)
     inputs.analysed()
+    _context_note(report)
     findings, errors = without_written_fixes(report.findings, sources), inputs.errors + list(report.errors)
+    elsewhere = list(report.elsewhere)
     if args.baseline:
         from .baseline import apply_baseline
 
-        findings = apply_baseline(args.baseline, findings, {s.path: s for s in sources})
-    _emit(args, findings, errors, {s.path: s for s in sources}, elsewhere=report.elsewhere)
-    return exit_code([*findings, *report.elsewhere], errors)
+        everything = {s.path: s for s in [*sources, *inputs.context]}
+        kept = set(map(id, apply_baseline(args.baseline, [*findings, *elsewhere], everything)))
+        findings, elsewhere = [f for f in findings if id(f) in kept], [f for f in elsewhere if id(f) in kept]
+    _emit(args, findings, errors, {s.path: s for s in sources}, elsewhere=elsewhere)
+    return exit_code([*findings, *elsewhere], errors)
+
+
+def _context_note(report) -> None:
+    """Files of the project that could not be analysed: the findings of the files named may depend on them."""
+    if report.context_errors:
+        names = ", ".join(sorted({e.path for e in report.context_errors}))
+        n = len(report.context_errors)
+        sys.stderr.write(f"note: {n} error{'s' * (n != 1)} in files of the project that were not named ({names}): "
+                         "cuts that go through them may be missed\n")
 
 
 def exit_code(findings, errors) -> int:
@@ -210,14 +241,14 @@ def _emit(args, findings, errors, sources, out=None, elsewhere=()) -> None:
     if args.output_format == "text" and args.statistics:
         from .report.statistics import render as statistics
 
-        out.write(statistics(findings, args.unsafe_fixes, errors))
+        out.write(statistics(findings, args.unsafe_fixes, errors, elsewhere))
     elif args.output_format == "text":
         out.write(text.render(findings, sources, args.unsafe_fixes, errors, elsewhere))
     else:
         formats = importlib.import_module("tflint_grad.report.formats")
         out.write(formats.render(args.output_format, findings, errors, sources))
-    if elsewhere and (args.output_format != "text" or args.statistics):  # beside machine output, on stderr
-        sys.stderr.write(text.elsewhere(elsewhere) + "\n")
+        if elsewhere:  # beside machine output, on stderr
+            sys.stderr.write(text.elsewhere(elsewhere) + "\n")
     sys.stderr.write(text.render_errors(errors, sources))
 
 
@@ -238,6 +269,8 @@ def _fix(args, config: Config, inputs: Inputs) -> int:
         from .report import text
 
         sys.stderr.write(text.render_errors(errors, original))
+        if result.report.elsewhere:
+            sys.stderr.write(text.elsewhere(list(result.report.elsewhere)) + "\n")
         return exit_code(result.changed, errors)
     for path in from_stdin & set(result.sources):  # like ruff: stdin in, fixed code out, changed or not
         sys.stdout.buffer.write(render(result.sources[path]))
@@ -249,10 +282,10 @@ def _fix(args, config: Config, inputs: Inputs) -> int:
     }
     result = revert(result, unwritten, original, config, **inputs.analysis)
     errors += [*result.report.errors, *result.errors, *unwritten.values()]
-    remaining = list(result.report.findings)
-    _emit(args, remaining, errors, result.sources, out=sys.stderr if from_stdin else None)
+    remaining, elsewhere = list(result.report.findings), list(result.report.elsewhere)
+    _emit(args, remaining, errors, result.sources, out=sys.stderr if from_stdin else None, elsewhere=elsewhere)
     sys.stderr.write(f"Fixed {result.fixed} finding{'s' * (result.fixed != 1)}, {len(remaining)} remaining.\n")
-    return exit_code(remaining, errors)
+    return exit_code([*remaining, *elsewhere], errors)
 
 
 def _diff(before, after) -> list[str]:

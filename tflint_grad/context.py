@@ -30,15 +30,23 @@ MAX_CONTEXT_FILES = 10_000  # a root this large is a home folder or a monorepo: 
 
 @dataclass(frozen=True)
 class Context:
-    root: str | None
-    paths: tuple[str, ...]  # the project's other files, shown relative to the working folder when below it
+    roots: tuple[str, ...]  # the projects of the files named, first named first
+    paths: tuple[str, ...]  # their other files, shown relative to the working folder when below it
     note: str = ""  # why no context was used, when that is worth saying
 
 
-def project_root(paths: list[str], stdin_filename: str | None = None) -> str | None:
-    named = [stdin_filename if p == STDIN else p for p in paths]
-    start = next((p for p in named if p), ".")
-    folder = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start) or ".")
+def on_disk(paths: list[str], stdin_filename: str | None = None) -> list[str]:
+    """The paths named, as places on disk: stdin stands for its --stdin-filename, or the working folder."""
+    return [stdin_filename or "." if p == STDIN else p for p in paths] or ["."]
+
+
+def project_roots(paths: list[str], stdin_filename: str | None = None) -> list[str]:
+    """The project of each file named, once each (a monorepo's files can belong to several)."""
+    return list(dict.fromkeys(root for path in on_disk(paths, stdin_filename) if (root := project_root(path)) is not None))
+
+
+def project_root(path: str) -> str | None:
+    folder = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
     while True:
         if any(os.path.exists(os.path.join(folder, marker)) for marker in ROOT_MARKERS):
             return folder
@@ -50,16 +58,17 @@ def project_root(paths: list[str], stdin_filename: str | None = None) -> str | N
         folder = parent
 
 
-def project_context(root: str | None, named: list[str], exclude: tuple[str, ...]) -> Context:
-    """The files of the project under ``root`` that were not named."""
-    if root is None:
-        return Context(None, ())
+def project_context(roots: list[str], named: list[str], exclude: tuple[str, ...], anchor: str | None) -> Context:
+    """The files of the projects under ``roots`` that were not named."""
     seen = {os.path.realpath(p) for p in named if p != STDIN}
-    others = [p for p in discover([root], exclude).paths if os.path.realpath(p) not in seen]
-    if len(others) > MAX_CONTEXT_FILES:
-        return Context(root, (), f"project context skipped: more than {MAX_CONTEXT_FILES} files under {root} "
-                                 "(name a smaller --project-root)")
-    return Context(root, tuple(_shown(p) for p in others))
+    others: list[str] = []
+    for root in roots:
+        found = discover([root], exclude, anchor=anchor, limit=MAX_CONTEXT_FILES + 1).paths
+        if len(found) > MAX_CONTEXT_FILES:
+            return Context((), (), f"project context skipped: more than {MAX_CONTEXT_FILES} files under {root} "
+                                   "(name a smaller --project-root)")
+        others += [p for p in found if os.path.realpath(p) not in seen]
+    return Context(tuple(roots), tuple(dict.fromkeys(_shown(p) for p in others)))
 
 
 def _shown(path: str) -> str:

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import errno
 import fnmatch
+import itertools
 import os
+import stat
 from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
@@ -47,8 +49,16 @@ class Discovered:
     errors: list[FileError]  # paths that cannot be checked, with the reason
 
 
-def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
-    """A glob matches the path (relative, with / separators), a suffix of it, or its name."""
+def is_excluded(path: str, patterns: tuple[str, ...], anchor: str | None = None) -> bool:
+    """A glob matches the path (relative, with / separators), a suffix of it, or its name.
+
+    Paths below ``anchor`` (the configuration's folder) are matched relative to
+    it, so a glob never matches a folder above the project (``legacy/*`` must
+    not exclude a whole project that happens to live in ``~/legacy/``).
+    """
+    if anchor is not None:
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(anchor))
+        path = path if relative.split(os.sep)[0] == os.pardir else relative
     normal = os.path.normpath(path).replace(os.sep, "/")
     parts = normal.split("/")
     candidates = ["/".join(parts[i:]) for i in range(len(parts))]
@@ -59,7 +69,10 @@ def is_excluded(path: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False) -> Discovered:
+def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: bool = False,
+             anchor: str | None = None, limit: int | None = None) -> Discovered:
+    """The files to check; ``anchor`` is the folder excludes are relative to, and
+    the walk stops after ``limit`` files (the caller decides what too many means)."""
     found: list[str] = []
     errors: list[FileError] = []
     for path in paths:
@@ -67,8 +80,8 @@ def discover(paths: list[str], exclude: tuple[str, ...] = (), force_exclude: boo
         if problem:
             errors.append(FileError(path, problem))
         elif path != STDIN and os.path.isdir(path):
-            found.extend(_walk(path, exclude, errors))
-        elif not (force_exclude and is_excluded(path, exclude)):
+            found.extend(itertools.islice(_walk(path, exclude, errors, anchor), limit))
+        elif not (force_exclude and is_excluded(path, exclude, anchor)):
             found.append(path)
     return Discovered(_first_of_each(found, lambda p: p), _first_of_each(errors, lambda e: e.path))
 
@@ -85,15 +98,17 @@ def _first_of_each(items: list[T], path_of: Callable[[T], str]) -> list[T]:
 def unusable(path: str) -> str | None:
     """Why the path cannot be checked (it cannot be stat()ed), or None."""
     try:
-        os.stat(path)
+        status = os.stat(path)
     except OSError as error:
         if error.errno == errno.ENOENT and os.path.islink(path):
             return f"dangling symlink (to {os.readlink(path)!r}, which does not exist)"
         return UNUSABLE.get(error.errno, f"cannot read: {error.strerror or error}")
+    if not (stat.S_ISREG(status.st_mode) or stat.S_ISDIR(status.st_mode)):
+        return "not a regular file (a FIFO, socket or device): reading it could wait forever"
     return None
 
 
-def _walk(root: str, exclude: tuple[str, ...], errors: list[FileError]) -> Iterator[str]:
+def _walk(root: str, exclude: tuple[str, ...], errors: list[FileError], anchor: str | None) -> Iterator[str]:
     def unreadable(error: OSError) -> None:
         errors.append(FileError(error.filename or root, f"cannot read folder: {error.strerror or error}"))
 
@@ -103,13 +118,13 @@ def _walk(root: str, exclude: tuple[str, ...], errors: list[FileError]) -> Itera
             if d not in SKIPPED_FOLDERS
             and not d.endswith(".egg-info")
             and not os.path.exists(os.path.join(folder, d, "pyvenv.cfg"))
-            and not is_excluded(os.path.join(folder, d), exclude)
+            and not is_excluded(os.path.join(folder, d), exclude, anchor)
         )
         for name in sorted(files):
             path = os.path.join(folder, name)
-            if not name.endswith(SUFFIXES) or is_excluded(path, exclude):
+            if not name.endswith(SUFFIXES) or is_excluded(path, exclude, anchor):
                 continue
-            problem = unusable(path) if os.path.islink(path) else None
+            problem = unusable(path)
             if problem:
                 errors.append(FileError(path, problem))
             else:

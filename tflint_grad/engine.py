@@ -9,6 +9,7 @@ another file through an import.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import re
@@ -21,6 +22,7 @@ from .analysis.dataflow import Dataflow, RawRoundTrip
 from .analysis.project import Project, absolute_import, module_name
 from .cache import Cache, fingerprint
 from .config import Config
+from .deep import run_with_deep_stack
 from .findings import FileError, Finding
 from .isolation import FAULT_ENV, internal_error, isolated
 from .parse.located import Located
@@ -41,6 +43,7 @@ class Report:
     # Findings in other files of the project (the context) whose differentiated
     # entry point is in a file checked: a cut that a named file suffers elsewhere.
     elsewhere: tuple[Finding, ...] = ()
+    context_errors: tuple[FileError, ...] = ()  # files of the context that could not be analysed
 
 
 class Session:
@@ -110,7 +113,8 @@ class Session:
         todo = [self.sources[p] for p in paths if p not in done]
         jobs = min(self.jobs, len(todo) // PARALLEL_MIN_FILES)
         with cyclic_gc_paused(), ProcessPoolExecutor(jobs) if jobs > 1 else nullcontext() as pool:
-            results = pool.map(summarise, todo, chunksize=16) if pool else map(summarise, todo)
+            deep = functools.partial(run_with_deep_stack, summarise)
+            results = pool.map(deep, todo, chunksize=16) if pool else map(summarise, todo)
             for source, result in zip(todo, results):
                 done[source.path] = result
                 if self.progress:
@@ -146,6 +150,7 @@ class Session:
             tuple(sorted((e for e in self.errors if e.path in self.named), key=lambda e: e.path)),
             len(self.named),
             tuple(f for f in findings if f.path not in self.named),
+            tuple(sorted((e for e in self.errors if e.path not in self.named), key=lambda e: e.path)),
         )
         if self.cache and not any(error.internal for error in self.errors):
             self.cache.put("runs", key, report)
@@ -225,4 +230,4 @@ def _imported_paths(imported: str, by_module: dict[str, list[str]]) -> list[str]
 def check(sources: list[SourceFile], config: Config, jobs: int | None = None,
           context: list[SourceFile] = (), cache: Cache | None = None,
           progress: Callable[[int], None] | None = None) -> Report:
-    return Session(sources, config, jobs, context, cache, progress).run()
+    return run_with_deep_stack(Session(sources, config, jobs, context, cache, progress).run)

@@ -132,9 +132,10 @@ def _rename(node: cst.Call, replacement: Replacement, located: Located) -> Fix:
 
 
 def _unwrap_method(node: cst.Call, located: Located) -> Fix:
-    """``t.numpy()`` -> ``t``: delete from the end of ``t`` to the end of the call."""
-    receiver_end = located.span(node.func.value).end
-    return Fix("Remove `.numpy()`", (TextEdit(Span(receiver_end, located.span(node).end), ""),), safe=False)
+    """``t.numpy()`` -> ``t``: delete from the dot to the end of the call (the receiver's
+    parentheses, which its own span leaves out, stay: ``(w * 2).numpy()`` -> ``(w * 2)``)."""
+    dot = located.span(node.func.dot).start
+    return Fix("Remove `.numpy()`", (TextEdit(Span(dot, located.span(node).end), ""),), safe=False)
 
 
 # Arguments that bind as tightly as the call they leave: ``np.asarray(t)[0]`` -> ``t[0]``.

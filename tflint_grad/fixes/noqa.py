@@ -64,28 +64,34 @@ def with_noqa(text: str, lines: dict[int, list[str]]) -> tuple[str, int]:
     """``text`` with the codes added to each numbered line, and how many lines took them."""
     parts = LINE_BREAK.split(text)
     breaks_ = LINE_BREAK.findall(text)
-    closed = _lines_that_cannot_end_in_a_comment(text)
+    comments, closed = _comments(text)
     done = 0
     for number, codes in lines.items():
         line = parts[number - 1]
         if number in closed or line.rstrip().endswith("\\"):
             continue
-        existing = NOQA_CODES.search(line)
+        column, comment = comments.get(number, (0, ""))
+        existing = NOQA_CODES.search(comment)  # a "# noqa:" in a string is text, not a directive
         if existing:
-            parts[number - 1] = line[: existing.end()] + "".join(f", {c}" for c in codes) + line[existing.end():]
+            at = column + existing.end()
+            parts[number - 1] = line[:at] + "".join(f", {c}" for c in codes) + line[at:]
         else:
             parts[number - 1] = f"{line.rstrip()}  # noqa: {', '.join(codes)}"
         done += 1
     return "".join(p + b for p, b in zip(parts, [*breaks_, ""])), done
 
 
-def _lines_that_cannot_end_in_a_comment(text: str) -> set[int]:
-    """Lines whose end is inside a token (a triple-quoted string): a '#' there would be text."""
+def _comments(text: str) -> tuple[dict[int, tuple[int, str]], set[int]]:
+    """Each line's comment (column, text), and the lines whose end is inside a token
+    (a triple-quoted string), where a '#' would be text."""
+    comments: dict[int, tuple[int, str]] = {}
     inside: set[int] = set()
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.start[0] < token.end[0] and token.type != tokenize.NL:
+            if token.type == tokenize.COMMENT:
+                comments[token.start[0]] = (token.start[1], token.string)
+            elif token.start[0] < token.end[0] and token.type != tokenize.NL:
                 inside.update(range(token.start[0], token.end[0]))
     except (tokenize.TokenError, SyntaxError):
         pass
-    return inside
+    return comments, inside

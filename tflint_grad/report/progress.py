@@ -20,7 +20,7 @@ class Progress:
     def __init__(self, total: int, stream: TextIO = sys.stderr) -> None:
         self.total = total
         self.stream = stream
-        self.after = float(os.environ.get("TFLINT_GRAD_PROGRESS_AFTER", AFTER))
+        self.after = _seconds(os.environ.get("TFLINT_GRAD_PROGRESS_AFTER", ""))
         self.started = time.monotonic()
         self.width = 0
 
@@ -41,3 +41,11 @@ class Progress:
             self.stream.write("\r" + " " * self.width + "\r")
             self.stream.flush()
             self.width = 0
+
+
+def _seconds(value: str) -> float:
+    """The delay the environment asks for; the default when it says nothing usable."""
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return AFTER
