@@ -181,7 +181,7 @@ def initialized(ls: TflintGradServer, params: types.InitializedParams) -> None:
     """Index the project of every workspace folder (the documents opened meanwhile are analysed alone)."""
     folders = [to_fs_path(folder.uri) for folder in ls.workspace.folders.values()]
     for folder in folders or ([ls.workspace.root_path] if ls.workspace.root_path else []):
-        ls.index(project_root([folder]))
+        ls.index(project_root(folder))
 
 
 @server.feature(types.SHUTDOWN)

@@ -113,7 +113,8 @@ class Project:
     def index(self, progress: Progress) -> None:
         """Read and summarise every file (in a background thread), telling ``progress`` after each file."""
         config = load_config(find_pyproject(os.path.join(self.root, "pyproject.toml")))
-        found = project_context(self.root, [], config.exclude)
+        anchor = os.path.dirname(os.path.abspath(config.source)) if config.source else None  # as the CLI's
+        found = project_context([self.root], [], config.exclude, anchor)
         self.note = found.note
         paths = [os.path.abspath(p) for p in found.paths]
         total = max(len(paths), 1)
@@ -166,7 +167,7 @@ class Workspace:
     def root_of(self, path: str) -> str | None:
         folder = os.path.dirname(os.path.abspath(path))
         if folder not in self._roots:
-            self._roots[folder] = project_root([path])
+            self._roots[folder] = project_root(path)
         return self._roots[folder]
 
     def project(self, root: str) -> Project:
