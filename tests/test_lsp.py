@@ -37,12 +37,27 @@ tape.gradient(y, x)
 """
 
 
-async def _session(client: LanguageClient, editor: str):
+async def _session(client: LanguageClient, editor: str, **workspace):
+    record_publications(client)
     await client.initialize_session(
-        types.InitializeParams(capabilities=client_capabilities(editor), root_uri=ROOT.as_uri())
+        types.InitializeParams(capabilities=client_capabilities(editor), **(workspace or {"root_uri": ROOT.as_uri()}))
     )
     yield
     await client.shutdown_session()
+
+
+def record_publications(client: LanguageClient) -> None:
+    """Queue every publishDiagnostics in order: pytest-lsp's ``wait_for_notification`` misses
+    those that arrive in one burst (one per document, or per notebook cell)."""
+    features = client.protocol.fm.features
+    default = features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+    client.publications = asyncio.Queue()
+
+    def recorded(params: types.PublishDiagnosticsParams) -> None:
+        default(params)
+        client.publications.put_nowait(params)
+
+    features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = recorded
 
 
 @pytest_lsp.fixture(config=SERVER, scope="module")
@@ -63,7 +78,7 @@ async def neovim(lsp_client: LanguageClient):
 async def next_publication(client: LanguageClient, uri: str) -> types.PublishDiagnosticsParams:
     """The next diagnostics published for ``uri`` (those for other documents are skipped)."""
     while True:
-        params = await asyncio.wait_for(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS), 20)
+        params = await asyncio.wait_for(client.publications.get(), 20)
         if params.uri == uri:
             return params
 
@@ -295,3 +310,125 @@ def test_missing_pygls_is_one_line_and_exit_2():
     run = subprocess.run([sys.executable, "-c", hide_pygls], capture_output=True, text=True, timeout=60)
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == "tflint-grad: error: the language server needs pygls: pip install 'tflint-grad[lsp]'\n"
+
+
+# --- the workspace: a two-file package, indexed in the background -------------------
+
+from test_project import LOSSES, TRAIN, package  # noqa: E402,F401 - the two-file package and its fixture
+
+DOCS = "docs/rules.md#tfg001-numpy-call-on-tensor"
+HELPER_CUTS = [(4, 11, 4, 42), (4, 45, 4, 73), (4, 52, 4, 66)]  # np.mean, np.log, np.exp in mylib/losses.py
+ENTRY = span(6, 0, 42)  # model.compile(optimizer="adam", loss=loss) in train.py
+CUT_ELSEWHERE = "the code differentiated here is cut in losses.py: {} ({})"
+
+
+@pytest_lsp.fixture(config=SERVER)
+async def in_package(lsp_client: LanguageClient, package: Path):
+    """A server whose workspace folder is the package, once it has indexed it."""
+    folders = [types.WorkspaceFolder(package.as_uri(), "package")]
+    async for step in _session(lsp_client, "visual-studio-code", workspace_folders=folders):
+        await asyncio.wait_for(indexed(lsp_client), 20)
+        yield step
+
+
+async def indexed(client: LanguageClient) -> None:
+    while not any(isinstance(value, types.WorkDoneProgressEnd) for values in client.progress_reports.values()
+                  for value in values):
+        await asyncio.sleep(0.02)
+
+
+@pytest.mark.asyncio
+async def test_the_index_reports_progress(in_package: LanguageClient, package: Path):
+    ((token, reports),) = in_package.progress_reports.items()
+    assert token.startswith("tflint-grad/index/")
+    assert isinstance(reports[0], types.WorkDoneProgressBegin)
+    assert reports[0].title == f"tflint-grad: indexing {package}"
+    # Reading is the first tenth, parsing the rest; a report when the percentage reaches another tenth.
+    assert [(r.message, r.percentage) for r in reports[1:-1]] == [
+        ("1/3 files read", 3), ("3/3 files read", 10),
+        ("1/3 files parsed", 40), ("2/3 files parsed", 70), ("3/3 files parsed", 100),
+    ]
+    assert reports[-1] == types.WorkDoneProgressEnd(message="3 files")
+
+
+@pytest.mark.asyncio
+async def test_opening_the_helper_shows_its_cuts_with_the_entry_point_in_the_other_file(in_package, package):
+    diagnostics = await open_document(in_package, (package / "mylib" / "losses.py").as_uri(), LOSSES)
+    assert [(d.code, coordinates(d.range)) for d in diagnostics] == [("TFG001", at) for at in HELPER_CUTS]
+    for found in diagnostics:
+        (related,) = found.related_information
+        assert related.location == types.Location((package / "train.py").as_uri(), ENTRY)
+        assert related.message == "differentiated here: passed as loss to model.compile (line 7)"
+        assert found.code_description.href.endswith(DOCS)
+
+
+@pytest.mark.asyncio
+async def test_editing_the_helper_updates_the_entry_point_in_the_other_open_file(in_package, package):
+    """train.py has no cut of its own; it shows where its differentiated code is cut elsewhere."""
+    helper, train = (package / "mylib" / "losses.py").as_uri(), (package / "train.py").as_uri()
+    (entry,) = await open_document(in_package, train, TRAIN)
+    assert (coordinates(entry.range), entry.severity, entry.code) == (coordinates(ENTRY), types.DiagnosticSeverity.Information, None)
+    assert entry.message == CUT_ELSEWHERE.format("3 findings", "TFG001")
+    assert [coordinates(r.location.range) for r in entry.related_information] == HELPER_CUTS
+    assert {r.location.uri for r in entry.related_information} == {helper}
+
+    await open_document(in_package, helper, LOSSES)
+    send_change(in_package, helper, 2, LOSSES.replace(" + np.log(np.exp(y_pred).sum())", ""))
+    (entry,) = (await next_publication(in_package, train)).diagnostics
+    assert entry.message == CUT_ELSEWHERE.format("1 finding", "TFG001")
+    assert [coordinates(r.location.range) for r in entry.related_information] == [HELPER_CUTS[0]]
+
+    send_change(in_package, helper, 3, LOSSES.replace("np.mean((y_true - y_pred) ** 2) + np.log(np.exp(y_pred).sum())", "0.0"))
+    assert list((await next_publication(in_package, train)).diagnostics) == []
+
+    # Closed, the helper is what is on disk again: its cuts are back in train.py's view, its own diagnostics gone.
+    in_package.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(helper)))
+    assert list((await next_publication(in_package, helper)).diagnostics) == []
+    (entry,) = (await next_publication(in_package, train)).diagnostics
+    assert entry.message == CUT_ELSEWHERE.format("3 findings", "TFG001")
+
+
+@pytest.mark.asyncio
+async def test_a_helper_saved_to_disk_is_read_again(in_package, package):
+    train = (package / "train.py").as_uri()
+    (entry,) = await open_document(in_package, train, TRAIN)
+    (package / "mylib" / "losses.py").write_text(LOSSES.replace("np.mean(", "tf.reduce_mean(").replace(
+        "import numpy as np\n", "import numpy as np\nimport tensorflow as tf\n"))
+    in_package.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(train)))
+    (entry,) = (await next_publication(in_package, train)).diagnostics
+    assert entry.message == CUT_ELSEWHERE.format("2 findings", "TFG001")
+
+
+# --- notebooks through notebookDocument synchronisation ------------------------------
+
+NOTEBOOK = ROOT / "fixtures" / "notebooks" / "vi_two_bumps.ipynb"
+
+
+@IN_SESSION
+async def test_a_notebook_opened_as_cells_shows_the_seed_cuts_in_its_cells(client: LanguageClient, tmp_path: Path):
+    import json
+
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    uri = (tmp_path / "vi_two_bumps.ipynb").as_uri()
+    documents = [types.TextDocumentItem(f"{uri}#cell{n}", "python" if cell["cell_type"] == "code" else "markdown", 1,
+                                        "".join(cell["source"])) for n, cell in enumerate(cells, 1)]
+    kinds = {"code": types.NotebookCellKind.Code, "markdown": types.NotebookCellKind.Markup}
+    client.notebook_document_did_open(types.DidOpenNotebookDocumentParams(
+        types.NotebookDocument(uri, "jupyter-notebook", 1, [
+            types.NotebookCell(kinds[cell["cell_type"]], document.uri) for cell, document in zip(cells, documents)]),
+        documents,
+    ))
+    published = await next_publication(client, f"{uri}#cell3")
+    assert shown(published.diagnostics) == [
+        ("TFG001", (1, 35, 1, 56), ERROR, "tflint-grad"),
+        ("TFG001", (1, 83, 1, 104), ERROR, "tflint-grad"),
+        ("TFG001", (3, 11, 3, 33), ERROR, "tflint-grad"),
+        ("TFG101", (4, 18, 4, 35), WARNING, "tflint-grad"),
+    ]
+    (related,) = published.diagnostics[3].related_information
+    assert related.location.uri == f"{uri}#cell4"
+    assert related.location.range.start.line == 6
+
+    client.notebook_document_did_close(types.DidCloseNotebookDocumentParams(
+        types.NotebookDocumentIdentifier(uri), [types.TextDocumentIdentifier(d.uri) for d in documents]))
+    assert list((await next_publication(client, f"{uri}#cell3")).diagnostics) == []

@@ -11,16 +11,23 @@ only on ``\\r\\n``, ``\\r`` and ``\\n``, as both libcst and LSP do
 from __future__ import annotations
 
 import bisect
+import functools
+import os
 import re
+from pathlib import Path
 from typing import Callable
 
 from lsprotocol import types
 
 from ..findings import FileError, Finding, Position, Severity, Span, TextEdit
+from ..parse.source import SourceFile
+from ..report.sarif import homepage
+from ..rules import RULES_BY_CODE
 
 SOURCE = "tflint-grad"
 SEVERITY = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning}
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+CHECKOUT_DOCS = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
 
 class LineIndex:
@@ -44,37 +51,121 @@ class LineIndex:
         return Position(line + 1, offset - self.starts[line])
 
 
-def diagnostics(
-    errors: tuple[FileError, ...], findings: tuple[Finding, ...], uri: str, index: LineIndex
-) -> list[types.Diagnostic]:
-    """What is published for one document: why it could not be analysed, then its findings."""
-    return [error_diagnostic(error, index) for error in errors] + [diagnostic(f, uri, index) for f in findings]
+class Locations:
+    """Where the analysis' positions are in the protocol: which document, and where in it.
 
-
-def diagnostic(finding: Finding, uri: str, index: LineIndex) -> types.Diagnostic:
-    """A finding as the editor shows it; the entry point that makes it matter is related information.
-
-    The server analyses one document at a time, so related locations are in ``uri`` too.
+    A Python file is one document.  A notebook opened through
+    ``notebookDocument`` synchronisation is one document per cell: the
+    analysis' positions in the joined code cells are mapped to ``cell N`` and
+    the line inside it (see ``parse/notebook.py``), then to that cell's
+    document.  A file that is not open (the project's other files) is shown at
+    its own URI, from its text on disk; a notebook that is not open, at its top.
     """
-    return types.Diagnostic(
-        range=index.range(finding.span),
+
+    def __init__(self, units: Callable[[str], int], on_disk: Callable[[str], SourceFile | None]) -> None:
+        self.units = units  # code units of a string in the negotiated encoding
+        self.on_disk = on_disk
+        self._files: dict[str, tuple[SourceFile | None, list[tuple[str, LineIndex]]]] = {}
+
+    def add(self, source: SourceFile, documents: list[tuple[str, str]]) -> None:
+        """An open file: its one document (uri, text), or a notebook's cell documents in order."""
+        self._files[source.path] = (source, [(uri, LineIndex(text, self.units)) for uri, text in documents])
+
+    def index(self, path: str) -> LineIndex:
+        return self._file(path)[1][0][1]
+
+    def location(self, path: str, span: Span) -> types.Location:
+        source, documents = self._file(path)
+        if source is None or source.cell_of is None:
+            uri, index = documents[0]
+            return types.Location(uri, index.range(span))
+        (number, start), (_, end) = source.cell_of.locate(span.start), source.cell_of.locate(span.end)
+        if number >= len(documents):  # a notebook that is not open: its top
+            return types.Location(documents[0][0], types.Range(types.Position(0, 0), types.Position(0, 0)))
+        uri, index = documents[number]
+        return types.Location(uri, index.range(Span(start, end)))
+
+    def _file(self, path: str) -> tuple[SourceFile | None, list[tuple[str, LineIndex]]]:
+        if path not in self._files:
+            source = self.on_disk(path)
+            text = source.text if source is not None and source.cell_of is None else ""
+            self._files[path] = (source, [(Path(os.path.abspath(path)).as_uri(), LineIndex(text, self.units))])
+        return self._files[path]
+
+
+def diagnostics(analysis, locations: Locations) -> dict[str, list[types.Diagnostic]]:
+    """What is published for one open file, by document: why it could not be analysed, its findings,
+    and the entry points in it whose differentiated code is cut in other files."""
+    published: dict[str, list[types.Diagnostic]] = {}
+    shown = [
+        *(error_diagnostic(error, locations) for error in analysis.errors),
+        *(diagnostic(finding, locations) for finding in analysis.findings),
+        *(hint_diagnostic(hint, locations) for hint in analysis.hints),
+    ]
+    for uri, item in shown:
+        published.setdefault(uri, []).append(item)
+    return published
+
+
+def diagnostic(finding: Finding, locations: Locations) -> tuple[str, types.Diagnostic]:
+    """A finding as the editor shows it (and the document it is in); the entry point that makes it
+    matter is related information, in whichever file it is."""
+    at = locations.location(finding.path, finding.span)
+    return at.uri, types.Diagnostic(
+        range=at.range,
         message=finding.message,
         severity=SEVERITY[finding.severity],
         code=finding.code,
+        code_description=rule_documentation(finding.code),
         source=SOURCE,
         related_information=[
-            types.DiagnosticRelatedInformation(types.Location(uri, index.range(related.span)), related.message)
+            types.DiagnosticRelatedInformation(locations.location(related.path, related.span), related.message)
             for related in finding.related
         ] or None,
     )
 
 
-def error_diagnostic(error: FileError, index: LineIndex) -> types.Diagnostic:
-    """Why the document could not be analysed (syntax error, bad configuration), at its position or at the top."""
-    at = index.position(error.position or Position(1, 0))
-    return types.Diagnostic(
-        range=types.Range(at, at), message=error.message, severity=types.DiagnosticSeverity.Error, source=SOURCE
+def hint_diagnostic(hint, locations: Locations) -> tuple[str, types.Diagnostic]:
+    """An entry point cut in other files: one diagnostic (information) listing each cut as related information."""
+    at = locations.location(hint.entry.path, hint.entry.span)
+    files = sorted({os.path.basename(f.path) for f in hint.findings})
+    count = len(hint.findings)
+    message = (f"the code differentiated here is cut in {', '.join(files)}: "
+               f"{count} finding{'s' * (count != 1)} ({', '.join(sorted({f.code for f in hint.findings}))})")
+    return at.uri, types.Diagnostic(
+        range=at.range,
+        message=message,
+        severity=types.DiagnosticSeverity.Information,
+        source=SOURCE,
+        related_information=[
+            types.DiagnosticRelatedInformation(locations.location(f.path, f.span), f.message) for f in hint.findings
+        ],
     )
+
+
+def error_diagnostic(error: FileError, locations: Locations) -> tuple[str, types.Diagnostic]:
+    """Why the file could not be analysed (syntax error, bad configuration), at its position or at the top."""
+    where = error.position or Position(1, 0)
+    at = locations.location(error.path, Span(where, where))
+    return at.uri, types.Diagnostic(
+        range=at.range, message=error.message, severity=types.DiagnosticSeverity.Error, source=SOURCE
+    )
+
+
+@functools.lru_cache(maxsize=None)
+def rule_documentation(code: str) -> types.CodeDescription | None:
+    """The rule's section of docs/rules.md: on the project's home page when the installed package
+    names one (``[project.urls] Homepage``), else in the source checkout the server runs from."""
+    rule = RULES_BY_CODE.get(code)
+    if rule is None:
+        return None
+    anchor = f"{rule.code.lower()}-{rule.name}"  # the heading "TFG001: numpy-call-on-tensor", as GitHub links it
+    site = homepage()
+    if site:
+        return types.CodeDescription(f"{site.rstrip('/')}/blob/main/docs/rules.md#{anchor}")
+    if CHECKOUT_DOCS.is_file():
+        return types.CodeDescription(f"{CHECKOUT_DOCS.as_uri()}#{anchor}")
+    return None
 
 
 def text_edits(edits: tuple[TextEdit, ...], index: LineIndex) -> list[types.TextEdit]:
