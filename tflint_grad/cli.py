@@ -139,7 +139,7 @@ class Inputs:
 
 def gather(args: argparse.Namespace, config: Config) -> Inputs:
     paths = args.paths or ["."]
-    anchor = os.path.dirname(os.path.abspath(config.source)) if config.source else None
+    anchor = config.folder
     found = discover(paths, config.exclude, args.force_exclude, anchor)
     errors: list[FileError] = list(found.errors)
     sources: list[SourceFile] = []

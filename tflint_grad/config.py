@@ -52,6 +52,11 @@ class Config:
     entry_points: tuple[CallableApi, ...] = ()
     source: str | None = field(default=None, compare=False)  # the pyproject.toml it came from
 
+    @property
+    def folder(self) -> str | None:
+        """Where the configuration lives: the folder exclude globs are relative to."""
+        return os.path.dirname(os.path.abspath(self.source)) if self.source else None
+
     def with_overrides(self, **overrides) -> "Config":
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 

@@ -88,7 +88,7 @@ class Session:
                 found
                 for path in batch if path in summaries
                 for name in summaries[path].imports.values()
-                for found in _imported_paths(
+                for found in imported_paths(
                     absolute_import(module_name(path), summaries[path].is_package, name), by_module)
             }
             self.parsed.update(batch)
@@ -102,7 +102,7 @@ class Session:
         return sorted(
             path for path, source in self.sources.items()
             if path not in self.parsed and path != "-"
-            and not analysed.isdisjoint(_imported_names(source.text, module_name(path), path.endswith("__init__.py")))
+            and not analysed.isdisjoint(imported_names(source.text, module_name(path), path.endswith("__init__.py")))
         )
 
     def _summarise(self, paths: list[str]) -> list[ModuleIR | FileError]:
@@ -207,7 +207,7 @@ def _summarise_one(source: SourceFile) -> ModuleIR | FileError:
 IMPORTS = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w \t,.*]+)|import[ \t]+([\w \t,.]+))", re.M)
 
 
-def _imported_names(text: str, importer: str, is_package: bool) -> set[str]:
+def imported_names(text: str, importer: str, is_package: bool) -> set[str]:
     """Module names a file's text imports, found by a regex (the file is not parsed)."""
     names: set[str] = set()
     for module, members, plain in IMPORTS.findall(text):
@@ -220,7 +220,7 @@ def _imported_names(text: str, importer: str, is_package: bool) -> set[str]:
     return names
 
 
-def _imported_paths(imported: str, by_module: dict[str, list[str]]) -> list[str]:
+def imported_paths(imported: str, by_module: dict[str, list[str]]) -> list[str]:
     """Project files an import may refer to: the module itself or any package on the way
     (every file of that name: the analysis picks the importer's own later)."""
     parts = imported.split(".")

@@ -13,7 +13,7 @@ engine's own regex prefilter, without parsing, and remembered per text.
 from __future__ import annotations
 
 from ..analysis.project import module_name
-from ..engine import _imported_names, _imported_paths
+from ..engine import imported_names, imported_paths
 from ..parse.source import SourceFile
 
 
@@ -30,7 +30,7 @@ class ImportGraph:
         by_module: dict[str, list[str]] = {}
         for path in files:
             by_module.setdefault(self._module(path), []).append(path)
-        imports = {path: {found for name in self._imported(source) for found in _imported_paths(name, by_module)}
+        imports = {path: {found for name in self._imported(source) for found in imported_paths(name, by_module)}
                    for path, source in files.items()}
         importers: dict[str, set[str]] = {}
         for path, imported in imports.items():
@@ -49,7 +49,7 @@ class ImportGraph:
     def _imported(self, source: SourceFile) -> frozenset[str]:
         known = self._imports.get(source.path)
         if known is None or known[0] is not source.text and known[0] != source.text:
-            names = _imported_names(source.text, self._module(source.path), source.path.endswith("__init__.py"))
+            names = imported_names(source.text, self._module(source.path), source.path.endswith("__init__.py"))
             known = self._imports[source.path] = (source.text, frozenset(names))
         return known[1]
 

@@ -113,7 +113,7 @@ class Project:
     def index(self, progress: Progress) -> None:
         """Read and summarise every file (in a background thread), telling ``progress`` after each file."""
         config = load_config(find_pyproject(os.path.join(self.root, "pyproject.toml")))
-        anchor = os.path.dirname(os.path.abspath(config.source)) if config.source else None  # as the CLI's
+        anchor = config.folder
         found = project_context([self.root], [], config.exclude, anchor)
         self.note = found.note
         paths = [os.path.abspath(p) for p in found.paths]
