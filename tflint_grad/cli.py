@@ -21,7 +21,7 @@ from .cache import FOLDER as CACHE_FOLDER
 from .config import Config, ConfigError, find_pyproject, load_config
 from .context import on_disk, project_context, project_roots
 from .discover import discover
-from .exit_codes import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, exit_code
+from .exit_codes import EXIT_ERROR, exit_code
 from .findings import FileError
 from .isolation import DEBUG_ENV, debugging, isolated
 from .parse.load import STDIN, load, with_written_modules, without_written_fixes
