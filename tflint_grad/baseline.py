@@ -28,7 +28,8 @@ VERSION = 1
 def apply_baseline(path: str, findings: list[Finding], sources) -> list[Finding]:
     """The findings that ``path`` does not record; records them all if ``path`` does not exist."""
     folder = os.path.dirname(os.path.abspath(path))
-    keys = [_key(finding, sources, folder) for finding in findings]
+    lines = {p: LINE_BREAK.split(sources[p].text) if p in sources else [] for p in {f.path for f in findings}}
+    keys = [_key(finding, lines[finding.path], folder) for finding in findings]
     if not os.path.exists(path):
         _record(path, keys)
         sys.stderr.write(f"Recorded {len(keys)} finding{'s' * (len(keys) != 1)} in the baseline {path}.\n")
@@ -43,9 +44,8 @@ def apply_baseline(path: str, findings: list[Finding], sources) -> list[Finding]
     return new
 
 
-def _key(finding: Finding, sources, folder: str) -> tuple[str, str, str]:
-    text = sources[finding.path].text if finding.path in sources else ""
-    lines = LINE_BREAK.split(text)
+def _key(finding: Finding, lines: list[str], folder: str) -> tuple[str, str, str]:
+    """(path relative to the baseline's folder, code, the finding's line without indentation)."""
     line = lines[finding.span.start.line - 1].strip() if finding.span.start.line <= len(lines) else ""
     return os.path.relpath(os.path.abspath(finding.path), folder).replace(os.sep, "/"), finding.code, line
 
