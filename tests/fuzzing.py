@@ -6,7 +6,7 @@ Shared by ``tests/test_fuzz.py`` (seeded, bounded, in CI) and
 the benchmark from a seed.
 
 The property (:func:`problems`): the real analysis (``engine.check``) and the
-real fixer (``fixes.fixer.fix``, unsafe fixes included) raise nothing and
+real fixer (``fixing.fix``, unsafe fixes included) raise nothing and
 report no internal error; every fixed file parses; a second fix changes
 nothing.  A syntax error, or any other per-file error, is a fine answer.
 """
@@ -25,7 +25,7 @@ import libcst as cst
 
 from tflint_grad.config import Config
 from tflint_grad.engine import check
-from tflint_grad.fixes.fixer import fix
+from tflint_grad.fixing import fix
 from tflint_grad.parse.source import SourceFile
 
 ROOT = Path(__file__).resolve().parent.parent

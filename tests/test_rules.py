@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from tflint_grad.config import Config
 from tflint_grad.engine import Session, check
-from tflint_grad.fixes.fixer import fix
+from tflint_grad.fixing import fix
 from tflint_grad.parse.source import SourceFile
 from tflint_grad.rules import RULES, RULES_BY_CODE, Site, is_selected
 

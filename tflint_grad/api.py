@@ -19,7 +19,7 @@ from .config import Config
 from .discover import discover
 from .engine import Report, check
 from .findings import FileError
-from .fixes.fixer import fix
+from .fixing import fix
 from .parse.load import load
 from .parse.source import SourceFile
 

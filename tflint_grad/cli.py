@@ -193,7 +193,7 @@ def _run(args: argparse.Namespace, config: Config, inputs: Inputs) -> int:
     for note in inputs.notes:
         sys.stderr.write(f"note: {note}\n")
     if args.add_noqa:
-        from .fixes.noqa import add_noqa
+        from .add_noqa import add_noqa
 
         return add_noqa(inputs, config)
     if args.fix or args.diff:
@@ -246,7 +246,7 @@ def _emit(args, findings, errors, sources, out=None, elsewhere=()) -> None:
 
 def _fix(args, config: Config, inputs: Inputs) -> int:
     """Fix, write, and report what is really on disk: a file left as it was keeps its findings."""
-    from .fixes.fixer import fix, revert
+    from .fixing import fix, revert
     from .fixes.write import render, try_write
 
     sources, errors, from_stdin = inputs.sources, inputs.errors, inputs.from_stdin

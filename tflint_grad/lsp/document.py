@@ -17,7 +17,7 @@ from functools import cached_property
 from ..config import Config
 from ..engine import Report
 from ..findings import FileError, Finding, Related
-from ..fixes.fixer import fix
+from ..fixing import fix
 from ..parse.source import SourceFile
 
 

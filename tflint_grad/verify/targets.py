@@ -23,7 +23,7 @@ from ..analysis.project import absolute_import, module_name
 from ..config import Config
 from ..engine import Session
 from ..findings import FileError, Finding, Origin, Position, Severity
-from ..fixes.fixer import fix
+from ..fixing import fix
 from ..ir.located import Located
 from ..parse.source import SourceFile
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
-from ..config import Config
-from ..engine import Report, check
-from ..findings import FileError
-from ..parse.source import SourceFile
-from ..isolation import isolated
-from .apply import apply_edits, choose
+from .config import Config
+from .engine import Report, check
+from .findings import FileError
+from .parse.source import SourceFile
+from .isolation import isolated
+from .fixes.apply import apply_edits, choose
 
 MAX_ROUNDS = 10
 

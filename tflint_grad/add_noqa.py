@@ -14,20 +14,20 @@ import re
 import sys
 from dataclasses import replace
 
-from ..config import Config
-from ..exit_codes import exit_code
-from ..findings import FileError
-from ..parse.comments import scan
-from .apply import LINE_BREAK
-from .fixer import breaks
+from .config import Config
+from .exit_codes import exit_code
+from .findings import FileError
+from .parse.comments import scan
+from .fixes.apply import LINE_BREAK
+from .fixing import breaks
 
 NOQA_CODES = re.compile(r"#\s*noqa:\s*[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*", re.IGNORECASE)
 
 
 def add_noqa(inputs, config: Config) -> int:
-    from ..engine import check
-    from ..report.text import render_errors
-    from .write import try_write
+    from .engine import check
+    from .report.text import render_errors
+    from .fixes.write import try_write
 
     report = check(inputs.sources, config, **inputs.analysis)
     inputs.analysed()
