@@ -9,7 +9,6 @@ run pays for libcst and nothing else.
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import os
 import sys
@@ -286,6 +285,8 @@ def _diff(before, after) -> list[str]:
     A cell is shown as the analysis numbers its lines: its source plus the
     newline that ends it.
     """
+    import difflib
+
     if before.kind == "notebook":
         from .parse.notebook import code_cells
 

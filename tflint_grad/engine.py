@@ -13,7 +13,6 @@ import functools
 import gc
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Callable
@@ -66,6 +65,7 @@ class Session:
         self.parsed: set[str] = set()
         self.errors: list[FileError] = []
         self._located: dict[str, Located] = {}
+        self._trees: dict[str, tuple] = {}  # see _summarise_here
 
     def summaries(self) -> list[ModuleIR]:
         by_module: dict[str, list[str]] = {}
@@ -111,9 +111,9 @@ class Session:
         done = {p: found for p in keys if (found := self.cache.get("modules", keys[p])) is not None}
         todo = [self.sources[p] for p in paths if p not in done]
         jobs = min(self.jobs, len(todo) // PARALLEL_MIN_FILES)
-        with cyclic_gc_paused(), ProcessPoolExecutor(jobs) if jobs > 1 else nullcontext() as pool:
+        with cyclic_gc_paused(), worker_pool(jobs) as pool:
             deep = functools.partial(run_with_deep_stack, summarise)
-            results = pool.map(deep, todo, chunksize=16) if pool else map(summarise, todo)
+            results = pool.map(deep, todo, chunksize=16) if pool else map(self._summarise_here, todo)
             for source, result in zip(todo, results):
                 done[source.path] = result
                 if self.progress:
@@ -124,9 +124,15 @@ class Session:
                 self.cache.put("modules", keys[source.path], result)
         return [done[p] for p in paths]
 
+    def _summarise_here(self, source: SourceFile) -> ModuleIR | FileError:
+        """In this process: a named file of a small run keeps its tree, so its findings are located
+        without parsing it again (a large run would hold every tree in memory)."""
+        keep = source.path in self.named and len(self.named) < PARALLEL_MIN_FILES
+        return summarise(source, self._trees if keep else None)
+
     def locate(self, path: str) -> Located:
         if path not in self._located:
-            self._located[path] = Located(self.sources[path])
+            self._located[path] = Located(self.sources[path], self._trees.pop(path, None))
         return self._located[path]
 
     def run(self) -> Report:
@@ -179,6 +185,15 @@ def _scope_errors(failed: dict[tuple[str, str], Exception]) -> list[FileError]:
     return errors
 
 
+def worker_pool(jobs: int):
+    """Worker processes when there is work for more than one (imported then: a small run never starts one)."""
+    if jobs <= 1:
+        return nullcontext()
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(jobs)
+
+
 @contextmanager
 def cyclic_gc_paused():
     """Parsing allocates millions of short-lived, acyclic libcst nodes while the
@@ -194,14 +209,20 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-def summarise(source: SourceFile) -> ModuleIR | FileError:
-    """Parse and summarise one file (in a worker process, possibly); any failure is its own error."""
-    return isolated("summarise", source.path, lambda: _summarise_one(source))
+def summarise(source: SourceFile, trees: dict[str, tuple] | None = None) -> ModuleIR | FileError:
+    """Parse and summarise one file (in a worker process, possibly); any failure is its own error.
+    With ``trees``, the tree and its nodes are kept there for :class:`Located`."""
+    return isolated("summarise", source.path, lambda: _summarise_one(source, trees))
 
 
-def _summarise_one(source: SourceFile) -> ModuleIR | FileError:
+def _summarise_one(source: SourceFile, trees: dict[str, tuple] | None) -> ModuleIR | FileError:
     parsed = parse(source)
-    return parsed if isinstance(parsed, FileError) else build_ir(parsed, source.path)[0]
+    if isinstance(parsed, FileError):
+        return parsed
+    summary, nodes = build_ir(parsed, source.path, keep_nodes=trees is not None)
+    if trees is not None:
+        trees[source.path] = (parsed, summary, nodes)
+    return summary
 
 
 IMPORTS = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w \t,.*]+)|import[ \t]+([\w \t,.]+))", re.M)

@@ -22,12 +22,18 @@ from .build import build_ir
 
 
 class Located:
-    def __init__(self, source: SourceFile) -> None:
+    """``tree``: the module, its IR and nodes as ``build_ir(..., keep_nodes=True)`` made them,
+    when the run kept them (a small run summarises in-process); else the file is parsed again."""
+
+    def __init__(self, source: SourceFile, tree: tuple | None = None) -> None:
         self.source = source
-        self.module = cst.parse_module(source.text)
-        self.ir, self.nodes = build_ir(self.module, source.path, keep_nodes=True)
+        if tree is None:
+            module = cst.parse_module(source.text)
+            tree = (module, *build_ir(module, source.path, keep_nodes=True))
+        self.module, self.ir, self.nodes = tree
         self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        self._dropped = _dropped_columns(source.text, self.module.code)
+        # only a form feed makes libcst's code differ from the text (generating it costs a walk of the tree)
+        self._dropped = _dropped_columns(source.text, self.module.code) if "\f" in source.text else {}
 
     @cached_property
     def comments(self) -> Comments:

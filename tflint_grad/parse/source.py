@@ -58,13 +58,17 @@ class CellMap:
         return f"cell {cell + 1}", inner
 
 
+NOTEBOOK_KIND = "notebook"
+WRITTEN_KIND = "notebook-module"  # the body of a ``%%writefile name.py`` cell: a module of the project
+
+
 @dataclass(frozen=True)
 class SourceFile:
     path: str  # as the user named it (shown in reports)
     text: str  # the Python source that is analysed
     raw: bytes = b""  # the file's bytes as read (to detect changes before writing)
     encoding: str = "utf-8"
-    kind: str = "python"  # "python" | "notebook"
+    kind: str = "python"  # "python" | NOTEBOOK_KIND | WRITTEN_KIND
     # For notebooks: maps a position in ``text`` to a (cell label, position in the cell).
     cell_of: CellMap | None = field(default=None, compare=False)
     # Parts of the file left out of the analysis (a notebook cell that does not parse), each its
