@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from tflint_grad.rules import RULES_BY_CODE
+
+KNOWN_CODES = ", ".join(RULES_BY_CODE)  # as the usage errors list them
 
 BUGGY = textwrap.dedent("""\
     import numpy as np
@@ -135,8 +138,8 @@ def test_unknown_rule_selector_is_a_usage_error(tmp_path, flags, shown):
     write(tmp_path, "bad.py", BUGGY)
     result = run_cli("bad.py", *flags, cwd=tmp_path)
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == (f"tflint-grad: error: unknown rule selector {shown}; the codes are TFG001, TFG002, "
-                             "TFG101 (a prefix such as TFG0 selects several)\n")
+    assert result.stderr == (f"tflint-grad: error: unknown rule selector {shown}; the codes are {KNOWN_CODES} "
+                             "(a prefix such as TFG0 selects several)\n")
 
 
 def test_unknown_code_in_noqa_is_an_error_at_its_position_and_other_tools_codes_are_left_alone(tmp_path):
@@ -146,7 +149,7 @@ def test_unknown_code_in_noqa_is_an_error_at_its_position_and_other_tools_codes_
     assert result.returncode == 2
     assert codes(result.stdout) == ["TFG001", "TFG002", "TFG101"]  # the typo suppressed nothing
     assert result.stderr == ("error: bad.py:6:43: unknown rule selector 'TFG02' in # noqa; a # noqa takes full codes: "
-                             "TFG001, TFG002, TFG101\n")
+                             f"{KNOWN_CODES}\n")
 
 
 def test_noqa_inside_a_string_suppresses_nothing(tmp_path):

@@ -145,7 +145,7 @@ class Session:
         self.errors += _scope_errors(self.facts.failed)
         findings, errors = to_findings(
             self.facts, self.locate, self.config.select, self.config.ignore,
-            keep=lambda raw: raw.path in self.named or raw.reason.path in self.named,
+            keep=lambda raw: raw.path in self.named or (raw.reason is not None and raw.reason.path in self.named),
         )
         self.errors += errors
         for path in self.named:

@@ -72,6 +72,7 @@ class Dataflow(Reach, Evaluation, OutputSlice):
         self.output_entries: set[Key] = set()  # reached as an entry whose return is differentiated
         self.gradient_defined: set[Key] = set()  # custom-gradient bodies: their output never counts as cut
         self.evaluated: set[Key] = set()
+        self.flows: dict[Key, set[int]] = {}  # per scope: the calls whose result reaches a differentiated output
         self.failed: dict[Key, Exception] = {}  # scopes whose analysis raised: dropped, reported per file
         self.queue: list[Key] = []
         self.queued: set[Key] = set()
@@ -97,7 +98,6 @@ class Dataflow(Reach, Evaluation, OutputSlice):
         self._seed_classes_and_decorators()
         self._drain(self.evaluate)
         self.relevant = set(self.output_entries)
-        self.flows: dict[Key, set[int]] = {}
         for key in self.differentiated_keys():
             self.enqueue(key)
         self._drain(self.evaluate_flow)
@@ -146,6 +146,35 @@ class Dataflow(Reach, Evaluation, OutputSlice):
         return self.tapes[key[0]].recording(scope, call) if call.blocks else ()
 
     # -- the result ----------------------------------------------------------------
+    def depends_on(self, key: Key, deps: tuple, call_index: int) -> bool:
+        """A backward walk within the scope, through definitions and every input of the calls met."""
+        module, scope = self.scope_of(key)
+        seen: set = set()
+        stack = list(deps)
+        while stack:
+            atom = stack.pop()
+            if atom in seen:
+                continue
+            seen.add(atom)
+            if type(atom) is Result:
+                if atom.index == call_index:
+                    return True
+                call = self.resolver.call_at(module, scope, atom.index)
+                stack.extend(self._call_inputs(call) if call is not None else ())
+            elif type(atom) is Local:
+                stack.extend(scope.definitions[atom.index].deps)
+            elif type(atom) is Free and atom.name in scope.names:
+                stack.extend(scope.all_definitions(atom.name))
+        return False
+
+    def carries_gradient(self, key: Key, call_index: int) -> bool:
+        origin = self.origins.get(key)
+        if origin is None:
+            return False
+        module, scope = self.scope_of(key)
+        call = self.resolver.call_at(module, scope, call_index)
+        return call is not None and any(self.is_tainted(key, origin(a)) for a in self._call_inputs(call))
+
     def round_trips(self, key: Key):
         module, scope = self.scope_of(key)
         whole = key in self.reached

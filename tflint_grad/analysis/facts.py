@@ -70,6 +70,21 @@ class Facts:
             return CallEffect(Effect.FLOWS, frozenset(), "")
         return CallEffect(EFFECT_OF_KIND[target.kind], tags_of(target.kind, target.qualified), target.qualified)
 
+    def carries_gradient(self, path: str, scope_id: str, call_index: int) -> bool:
+        """Whether some input of a call (its receiver or an argument) holds a differentiable tensor.
+
+        False for a call in a scope the analysis never evaluated (code nothing differentiates).
+        """
+        return self._dataflow.carries_gradient((path, scope_id), call_index)
+
+    def on_output_path(self, path: str, scope_id: str, call_index: int) -> bool:
+        """Whether a call's result reaches a differentiated output (a gradient target, a differentiated return)."""
+        return call_index in self._dataflow.flows.get((path, scope_id), ())
+
+    def depends_on(self, path: str, scope_id: str, deps: tuple, call_index: int) -> bool:
+        """Whether values with dependencies ``deps`` (written in that scope) are computed from a call's result."""
+        return self._dataflow.depends_on((path, scope_id), deps, call_index)
+
     def differentiated_scopes(self) -> list[tuple[str, str]]:
         """(path, scope id) of every scope with differentiated code (whole, or a tape block)."""
         return self._dataflow.differentiated_keys()

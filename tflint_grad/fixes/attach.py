@@ -22,8 +22,9 @@ from ..findings import FileError, Finding, Origin, Position, Related
 from ..ir.located import Located
 from ..isolation import isolated
 from ..parse.comments import scan
-from ..rules import RULES, RULES_BY_CODE, RoundTrip, Rule, is_selected
+from ..rules import RULES, RULES_BY_CODE, Occurrence, RoundTrip, Rule, Site, is_selected
 from .autofix import fix_for, suggestion
+from .site_fixes import site_fix
 
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
@@ -62,7 +63,7 @@ def to_findings(
     locate: Callable[[str], Located],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
-    keep: Callable[[RawRoundTrip], bool] = lambda raw: True,
+    keep: Callable[[RawRoundTrip | Site], bool] = lambda raw: True,
 ) -> tuple[list[Finding], list[FileError]]:
     """The findings of the selected rules for the events ``keep`` wants (the files
     reported), and the files whose events could not be located or worded (an
@@ -75,7 +76,8 @@ def to_findings(
         for raw in rule.check(facts):
             if raw.path in failed or not keep(raw):
                 continue
-            result = isolated("locate", raw.path, lambda: _finding(rule, raw, locate))
+            where = _finding if isinstance(raw, RawRoundTrip) else _site_finding
+            result = isolated("locate", raw.path, lambda: where(rule, raw, locate))
             if isinstance(result, FileError):
                 failed[raw.path] = result
                 findings = [f for f in findings if f.path != raw.path]
@@ -96,7 +98,7 @@ def _finding(rule: Rule, raw: RawRoundTrip, locate: Callable[[str], Located]) ->
         qualified=raw.qualified,
         value=_value(raw, located),
         on_output_path=raw.on_output_path,
-        context=_context(raw, locate),
+        context=_context(raw.reason, raw.path, raw.function, raw.in_tape, locate),
         related=_related(raw.reason, locate),
         replacement=suggestion(raw, located),
     )
@@ -105,6 +107,27 @@ def _finding(rule: Rule, raw: RawRoundTrip, locate: Callable[[str], Located]) ->
     return Finding(
         raw.path, event.span, rule.code, rule.message(event), rule.severity,
         fix_for(raw, node, located), event.related, Origin(raw.path, raw.scope, raw.call_index, raw.block),
+    )
+
+
+def _site_finding(rule: Rule, site: Site, locate: Callable[[str], Located]) -> Finding | None:
+    """The finding for one site a rule claimed, or None where ``# noqa`` suppresses it."""
+    located = locate(site.path)
+    span = located.span_of(site.node)
+    if suppressed(located.comments.by_line.get(span.start.line, (0, ""))[1], rule.code):
+        return None
+    related = tuple(Related(path, locate(path).span_of(node), message) for path, node, message in site.related)
+    if site.reason is not None:
+        related += _related(site.reason, locate)
+    occurrence = Occurrence(
+        site.path, span,
+        {**{name: located.code(located.nodes[node]) for name, node in site.quotes}, **dict(site.words)},
+        _context(site.reason, site.path, site.function, site.in_tape, locate) if site.reason else "",
+        related,
+    )
+    return Finding(
+        site.path, span, rule.code, rule.message(occurrence), rule.severity,
+        site_fix(rule.code, site, located), related, Origin(site.path, site.scope, site.node, site.block),
     )
 
 
@@ -151,20 +174,20 @@ def _origin(reason: Reason, where: str) -> str:
     return f"a {reason.api} body ({where})"
 
 
-def _context(raw: RawRoundTrip, locate: Callable[[str], Located]) -> str:
-    reason = raw.reason
-    where = _where(reason, raw.path, locate)
-    if raw.in_tape:
+def _context(reason: Reason, path: str, function: str, in_tape: bool, locate: Callable[[str], Located]) -> str:
+    """Why the code at ``path`` (in ``function``) is differentiated, in words."""
+    where = _where(reason, path, locate)
+    if in_tape:
         return f"inside the tf.GradientTape block ({where})"
     origin = _origin(reason, where)
     if reason.kind == "tape":
         chain = f" via {' -> '.join(reason.via)}" if reason.via else ""
-        return f"{raw.function} is reached{chain} from {origin}"
+        return f"{function} is reached{chain} from {origin}"
     if not reason.via:
         return f"{reason.function} is {origin}" if reason.kind != "class" else (
             f"{reason.function} is differentiated by Keras ({where})")
     chain = f" via {' -> '.join(reason.via[1:])}" if len(reason.via) > 1 else ""
-    return f"{raw.function} is reached from {reason.via[0]}{chain}, {origin}"
+    return f"{function} is reached from {reason.via[0]}{chain}, {origin}"
 
 
 def _related(reason: Reason, locate: Callable[[str], Located]) -> tuple[Related, ...]:

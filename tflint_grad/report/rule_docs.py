@@ -60,13 +60,20 @@ FIX_DOCS: dict[str, FixDoc] = {
 }
 
 
+NO_FIX = FixDoc("none", "No automatic fix.")
+
+
+def _fix_docs(rule: Rule) -> list[FixDoc]:
+    return [FIX_DOCS[kind] for kind in FIX_DOCS if kind in rule.fixes] or [NO_FIX]
+
+
 def fix_short(rule: Rule) -> str:
-    return "; ".join(FIX_DOCS[kind].short for kind in FIX_DOCS if kind in rule.fixes)
+    return "; ".join(doc.short for doc in _fix_docs(rule))
 
 
 def fix_long(rule: Rule) -> str:
     """One paragraph per kind the rule fixes, wrapped like the rules' own texts."""
-    return "\n\n".join(textwrap.fill(FIX_DOCS[kind].long, WIDTH) for kind in FIX_DOCS if kind in rule.fixes)
+    return "\n\n".join(textwrap.fill(doc.long, WIDTH) for doc in _fix_docs(rule))
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ that no event is claimed twice).
 
 from __future__ import annotations
 
-from .base import Invalid, RoundTrip, Rule
+from .base import Invalid, Occurrence, RoundTrip, Rule, Site
+from .gradient_inside_persistent_recording import GradientInsidePersistentRecording
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
 from .numpy_call_on_tensor import NumpyCallOnTensor
@@ -31,6 +32,7 @@ RULES: tuple[Rule, ...] = (
     NumpyCallOnTensor(),
     HostConversionOfTensor(),
     HostRoundTripOffGradientPath(),
+    GradientInsidePersistentRecording(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
@@ -53,4 +55,4 @@ def selector_error(selectors: tuple[str, ...], where: str) -> str | None:
             f"the codes are {', '.join(RULES_BY_CODE)} (a prefix such as TFG0 selects several)")
 
 
-__all__ = ["RULES", "RULES_BY_CODE", "Invalid", "RoundTrip", "Rule", "is_selected", "selector_error"]
+__all__ = ["RULES", "RULES_BY_CODE", "Invalid", "Occurrence", "RoundTrip", "Rule", "Site", "is_selected", "selector_error"]

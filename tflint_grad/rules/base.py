@@ -4,7 +4,10 @@ examples, and a ``check`` that queries the analysis's facts.
 The analysis (``tflint_grad.analysis``) describes what it knows as
 :class:`~tflint_grad.analysis.facts.Facts`.  A rule's ``check(facts)``
 selects the events that are its own; ``message`` words one of them once it is
-located (a :class:`RoundTrip`).  Each rule carries valid and invalid examples
+located.  The host round-trip family claims the analysis's round trips
+(located as a :class:`RoundTrip`); the other families report a
+:class:`Site`: one node, the named parts of its message, and where to look
+(located as an :class:`Occurrence`).  Each rule carries valid and invalid examples
 beside it (as Fixit does); ``tests/test_rules.py`` runs them through the real
 analyser and checks the message and the fixed text.
 """
@@ -16,6 +19,7 @@ from typing import ClassVar, Iterable
 
 from ..analysis.dataflow import RawRoundTrip
 from ..analysis.facts import Facts
+from ..analysis.reach import Reason
 from ..findings import Related, Severity, Span
 
 # Round-trip kinds, as the analysis reports them.
@@ -46,6 +50,42 @@ class RoundTrip:
 
 
 @dataclass(frozen=True)
+class Site:
+    """An event of a family other than round trips, before it is located.
+
+    ``node`` is the locator of what the finding spans (a call's index, or a
+    statement's locator); ``quotes`` name parts of the message taken from the
+    source as written (part name, locator); ``words`` name parts the analysis
+    knows (part name, text); ``related`` are (path, locator, message) of the
+    places that explain it.  ``reason`` says why the code is differentiated,
+    when that matters to the message (``in_tape``: written directly in the
+    tape block; ``function``: the scope as named in messages).
+    """
+
+    path: str
+    scope: str
+    node: int
+    quotes: tuple[tuple[str, int], ...] = ()
+    words: tuple[tuple[str, str], ...] = ()
+    related: tuple[tuple[str, int, str], ...] = ()
+    reason: Reason | None = None
+    function: str = ""
+    in_tape: bool = False
+    block: int = -1
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """A :class:`Site` located and quoted: ``parts`` holds its quotes (as written) and its words."""
+
+    path: str
+    span: Span
+    parts: dict[str, str]
+    context: str  # why the code is differentiated, in words ("" when the site has no reason)
+    related: tuple[Related, ...]
+
+
+@dataclass(frozen=True)
 class Invalid:
     """An example the rule must flag: the lines marked ``# expect: CODE``, a fragment of
     the message, and the text after ``--fix --unsafe-fixes`` (None: no fix)."""
@@ -68,10 +108,10 @@ class Rule:
     valid: ClassVar[tuple[str, ...]]  # snippets that must produce no finding of this rule
     invalid: ClassVar[tuple[Invalid, ...]]
 
-    def check(self, facts: Facts) -> Iterable[RawRoundTrip]:
+    def check(self, facts: Facts) -> Iterable[RawRoundTrip | Site]:
         raise NotImplementedError
 
-    def message(self, event: RoundTrip) -> str:
+    def message(self, event: RoundTrip | Occurrence) -> str:
         raise NotImplementedError
 
 
