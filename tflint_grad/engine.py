@@ -1,10 +1,8 @@
 """The pipeline, end to end: discover -> parse -> summarise -> analyse -> rules.
 
 ``check`` is the generator-free core the CLI, the language server and the
-verifier all call.  Only files that can hold differentiated code (they mention
-TensorFlow or Keras) and the project modules they import, transitively, are
-parsed: a sound, cheap prefilter, because differentiated code can only reach
-another file through an import.
+verifier all call.  Only files that can start differentiation, and the modules
+the analysis of them asks for, are parsed (see ``demand.py``).
 """
 
 from __future__ import annotations
@@ -18,19 +16,19 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .analysis.facts import analyse
-from .analysis.project import Project, absolute_import, module_name
+from .analysis.project import Project, absolute_import
 from .cache import Cache, fingerprint
 from .config import Config
 from .deep import run_with_deep_stack
+from .demand import Demand, checked_markers
 from .findings import FileError, Finding
 from .fixes.attach import noqa_errors, to_findings
 from .ir.build import build_ir
 from .ir.located import Located
 from .ir.model import IR_VERSION, ModuleIR
 from .isolation import FAULT_ENV, internal_error, isolated
-from .parse.source import SourceFile, parse
+from .parse.source import SourceFile, parse, python_accepts
 
-ROOT_MARKERS = re.compile(r"tensorflow|keras|GradientTape")
 PARALLEL_MIN_FILES = 48  # below this, starting worker processes costs more than it saves
 
 
@@ -67,43 +65,32 @@ class Session:
         self._located: dict[str, Located] = {}
         self._trees: dict[str, tuple] = {}  # see _summarise_here
 
-    def summaries(self) -> list[ModuleIR]:
-        by_module: dict[str, list[str]] = {}
-        for path in self.sources:
-            if path != "-":
-                by_module.setdefault(module_name(path), []).append(path)
-        markers = ROOT_MARKERS
-        if self.config.entry_points:
-            roots = "|".join(re.escape(api.qualified.split(".")[0]) for api in self.config.entry_points)
-            markers = re.compile(f"{ROOT_MARKERS.pattern}|{roots}")
-        batch = [path for path, source in self.sources.items() if markers.search(source.text)]
-        summaries: dict[str, ModuleIR] = {}
-        while batch:
-            for path, result in zip(batch, self._summarise(batch)):
-                if isinstance(result, FileError):
-                    self.errors.append(result)
-                    continue
-                summaries[path] = result
-            imported = {
-                found
-                for path in batch if path in summaries
-                for name in summaries[path].imports.values()
-                for found in imported_paths(
-                    absolute_import(module_name(path), summaries[path].is_package, name), by_module)
-            }
-            self.parsed.update(batch)
-            batch = sorted(imported - self.parsed) or self._importers_of(summaries)
-        return list(summaries.values())
+    def project(self) -> Project:
+        """The roots parsed now; every other module when the analysis first asks for it (see demand.py)."""
+        demand = Demand(self.sources, self.config.entry_points)
+        return Project(self._parsed(demand.roots()), demand=lambda name: self._parsed(demand.files(name)))
 
-    def _importers_of(self, summaries: dict[str, ModuleIR]) -> list[str]:
-        """Unparsed files that import an analysed module: a subclass of a project
-        Keras layer, or a caller of a helper, can be differentiated code too."""
-        analysed = {module_name(path) for path in summaries}
-        return sorted(
-            path for path, source in self.sources.items()
-            if path not in self.parsed and path != "-"
-            and not analysed.isdisjoint(imported_names(source.text, module_name(path), path.endswith("__init__.py")))
-        )
+    def _parsed(self, paths: list[str]) -> list[ModuleIR]:
+        """The summaries of ``paths``, in their order; a file that cannot be parsed is an error."""
+        summaries: list[ModuleIR] = []
+        for result in self._summarise(paths):
+            (self.errors if isinstance(result, FileError) else summaries).append(result)
+        self.parsed.update(paths)
+        return summaries
+
+    def _check_unparsed(self) -> None:
+        """Syntax errors in files no analysis needed: Python's compiler finds them, a parse words them."""
+        markers = checked_markers(self.config.entry_points)
+        broken = []
+        for path, source in self.sources.items():
+            if path in self.parsed or not markers.search(source.text):
+                continue
+            accepted = isolated("summarise", path, lambda: python_accepts(source.text))
+            if isinstance(accepted, FileError):
+                self.errors.append(accepted)
+            elif not accepted:
+                broken.append(path)
+        self._parsed(broken)
 
     def _summarise(self, paths: list[str]) -> list[ModuleIR | FileError]:
         """Parse and summarise what the cache does not hold, in worker processes when there is enough work."""
@@ -140,8 +127,8 @@ class Session:
         cached = self.cache.get("runs", key) if self.cache else None
         if isinstance(cached, Report):
             return cached
-        summaries = self.summaries()
-        self.facts = analyse(Project(summaries), self.config.entry_points)
+        self.facts = analyse(self.project(), self.config.entry_points)
+        self._check_unparsed()
         self.errors += _scope_errors(self.facts.failed)
         findings, errors = to_findings(
             self.facts, self.locate, self.config.select, self.config.ignore,
