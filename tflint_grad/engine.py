@@ -97,25 +97,25 @@ class Session:
         keys = {p: fingerprint(p, self.sources[p].text, IR_VERSION) for p in paths} if self.cache else {}
         done = {p: found for p in keys if (found := self.cache.get("modules", keys[p])) is not None}
         todo = [self.sources[p] for p in paths if p not in done]
+        todo_keys = [keys.get(source.path, "") for source in todo]
         jobs = min(self.jobs, len(todo) // PARALLEL_MIN_FILES)
         with cyclic_gc_paused(), worker_pool(jobs) as pool:
-            deep = functools.partial(run_with_deep_stack, summarise)
-            results = pool.map(deep, todo, chunksize=16) if pool else map(self._summarise_here, todo)
+            if pool:
+                deep = functools.partial(run_with_deep_stack, summarise_and_store, self.cache)
+                results = pool.map(deep, todo, todo_keys, chunksize=16)
+            else:
+                results = map(self._summarise_here, todo, todo_keys)
             for source, result in zip(todo, results):
                 done[source.path] = result
                 if self.progress:
                     self.progress(len(self.parsed) + len(done))
-        for source in todo:
-            result = done[source.path]
-            if self.cache and not (isinstance(result, FileError) and result.internal):
-                self.cache.put("modules", keys[source.path], result)
         return [done[p] for p in paths]
 
-    def _summarise_here(self, source: SourceFile) -> ModuleIR | FileError:
+    def _summarise_here(self, source: SourceFile, key: str) -> ModuleIR | FileError:
         """In this process: a named file of a small run keeps its tree, so its findings are located
         without parsing it again (a large run would hold every tree in memory)."""
         keep = source.path in self.named and len(self.named) < PARALLEL_MIN_FILES
-        return summarise(source, self._trees if keep else None)
+        return summarise_and_store(self.cache, source, key, self._trees if keep else None)
 
     def locate(self, path: str) -> Located:
         if path not in self._located:
@@ -194,6 +194,16 @@ def cyclic_gc_paused():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def summarise_and_store(cache: Cache | None, source: SourceFile, key: str,
+                        trees: dict[str, tuple] | None = None) -> ModuleIR | FileError:
+    """:func:`summarise`, and the cache entry written where the summary is made: in a worker
+    process, the entries of a large run are written in parallel, not one by one by the parent."""
+    result = summarise(source, trees)
+    if cache is not None and not (isinstance(result, FileError) and result.internal):
+        cache.put("modules", key, result)
+    return result
 
 
 def summarise(source: SourceFile, trees: dict[str, tuple] | None = None) -> ModuleIR | FileError:
