@@ -30,6 +30,7 @@ from .isolation import FAULT_ENV, internal_error, isolated
 from .parse.source import SourceFile, parse, python_accepts
 
 PARALLEL_MIN_FILES = 48  # below this, starting worker processes costs more than it saves
+CHECKS_PER_PARSE = 10  # Python's compiler checks about ten files in the time libcst parses one
 
 
 @dataclass(frozen=True)
@@ -64,51 +65,60 @@ class Session:
         self.errors: list[FileError] = []
         self._located: dict[str, Located] = {}
         self._trees: dict[str, tuple] = {}  # see _summarise_here
+        self._verdicts: dict[str, bool | FileError] = {}  # Python's compiler takes the file (see _check_unparsed)
 
     def project(self) -> Project:
-        """The roots parsed now; every other module when the analysis first asks for it (see demand.py)."""
-        demand = Demand(self.sources, self.config.entry_points)
-        return Project(self._parsed(demand.roots()), demand=lambda name: self._parsed(demand.files(name)))
+        """The roots parsed now; every other module when the analysis first asks for it (see demand.py).
 
-    def _parsed(self, paths: list[str]) -> list[ModuleIR]:
+        The files that might not be parsed at all are checked for syntax errors alongside the roots."""
+        demand = Demand(self.sources, self.config.entry_points)
+        roots = demand.roots()
+        markers, chosen = checked_markers(self.config.entry_points), set(roots)
+        checks = [p for p, source in self.sources.items() if p not in chosen and markers.search(source.text)]
+        return Project(self._parsed(roots, checks), demand=lambda name: self._parsed(demand.files(name)))
+
+    def _parsed(self, paths: list[str], checks: list[str] = ()) -> list[ModuleIR]:
         """The summaries of ``paths``, in their order; a file that cannot be parsed is an error."""
         summaries: list[ModuleIR] = []
-        for result in self._summarise(paths):
+        for result in self._summarise(paths, checks):
             (self.errors if isinstance(result, FileError) else summaries).append(result)
         self.parsed.update(paths)
         return summaries
 
     def _check_unparsed(self) -> None:
-        """Syntax errors in files no analysis needed: Python's compiler finds them, a parse words them."""
-        markers = checked_markers(self.config.entry_points)
+        """Syntax errors in the files no analysis needed: Python's compiler found them, a parse words them."""
         broken = []
-        for path, source in self.sources.items():
-            if path in self.parsed or not markers.search(source.text):
+        for path, accepted in self._verdicts.items():
+            if path in self.parsed:
                 continue
-            accepted = isolated("summarise", path, lambda: python_accepts(source.text))
             if isinstance(accepted, FileError):
                 self.errors.append(accepted)
             elif not accepted:
                 broken.append(path)
         self._parsed(broken)
 
-    def _summarise(self, paths: list[str]) -> list[ModuleIR | FileError]:
-        """Parse and summarise what the cache does not hold, in worker processes when there is enough work."""
+    def _summarise(self, paths: list[str], checks: list[str] = ()) -> list[ModuleIR | FileError]:
+        """Parse and summarise what the cache does not hold, and check the syntax of ``checks``
+        (see ``_verdicts``), in worker processes when there is enough work."""
         keys = {p: fingerprint(p, self.sources[p].text, IR_VERSION) for p in paths} if self.cache else {}
         done = {p: found for p in keys if (found := self.cache.get("modules", keys[p])) is not None}
         todo = [self.sources[p] for p in paths if p not in done]
         todo_keys = [keys.get(source.path, "") for source in todo]
-        jobs = min(self.jobs, len(todo) // PARALLEL_MIN_FILES)
+        checked = [self.sources[p] for p in checks]
+        jobs = min(self.jobs, (len(todo) + len(checked) // CHECKS_PER_PARSE) // PARALLEL_MIN_FILES)
         with cyclic_gc_paused(), worker_pool(jobs) as pool:
             if pool:
                 deep = functools.partial(run_with_deep_stack, summarise_and_store, self.cache)
                 results = pool.map(deep, todo, todo_keys, chunksize=16)
+                verdicts = pool.map(syntax_verdict, checked, chunksize=64)
             else:
                 results = map(self._summarise_here, todo, todo_keys)
+                verdicts = map(syntax_verdict, checked)
             for source, result in zip(todo, results):
                 done[source.path] = result
                 if self.progress:
                     self.progress(len(self.parsed) + len(done))
+            self._verdicts.update(zip(checks, verdicts))
         return [done[p] for p in paths]
 
     def _summarise_here(self, source: SourceFile, key: str) -> ModuleIR | FileError:
@@ -204,6 +214,11 @@ def summarise_and_store(cache: Cache | None, source: SourceFile, key: str,
     if cache is not None and not (isinstance(result, FileError) and result.internal):
         cache.put("modules", key, result)
     return result
+
+
+def syntax_verdict(source: SourceFile) -> bool | FileError:
+    """Whether Python's compiler takes the file (in a worker process, possibly)."""
+    return isolated("summarise", source.path, lambda: python_accepts(source.text))
 
 
 def summarise(source: SourceFile, trees: dict[str, tuple] | None = None) -> ModuleIR | FileError:
