@@ -9,8 +9,9 @@ point, and each is found in the text of the file that holds it:
 * a ``tf.GradientTape`` block: the file names ``GradientTape``;
 * a call of a callable API (``tfp.vi.fit_surrogate_posterior``, ``model.compile``,
   the configured entry points): the analysis picks those scopes by the
-  called name's last part, which the file spells out;
-* a Keras ``call``/``compute_loss``/``train_step`` method: the file defines it;
+  called name's last part, which the file spells out before a ``(``;
+* a Keras ``call``/``compute_loss``/``train_step`` method: the file defines it
+  (``def call(``);
 * ``tf.custom_gradient``: the file names the decorator (the analysis reads
   decorators through the file's own imports).
 
@@ -43,11 +44,12 @@ CHECKED_MARKERS = r"tensorflow|keras|GradientTape"
 
 
 def entry_markers(extra_apis: tuple[CallableApi, ...] = ()) -> re.Pattern:
-    """Words one of whose presence a file needs to hold an entry point (see the module docstring)."""
+    """What a file needs to hold an entry point (see the module docstring): the tape class or a
+    gradient-defining decorator named (perhaps under an alias), an API called, a method defined."""
     words = {TAPE_CLASS_NAME, *(name.rsplit(".", 1)[-1] for name in GRADIENT_DEFINING)}
-    words |= {api.qualified.rsplit(".", 1)[-1] for api in CALLABLE_APIS + extra_apis if not api.inherit}
-    methods = {entry.method for entry in CLASS_METHODS}
-    return re.compile(rf"\b(?:{'|'.join(sorted(words))})\b|\b(?:{'|'.join(sorted(methods))})\s*[(=]")
+    called = {api.qualified.rsplit(".", 1)[-1] for api in CALLABLE_APIS + extra_apis if not api.inherit}
+    called |= {entry.method for entry in CLASS_METHODS}
+    return re.compile(rf"\b(?:{'|'.join(sorted(words))})\b|\b(?:{'|'.join(sorted(called))})[\s\\]*\(")
 
 
 def checked_markers(extra_apis: tuple[CallableApi, ...] = ()) -> re.Pattern:
