@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from tflint_grad.analysis.project import Project
 from tflint_grad.analysis.tables.entry_points import CallableApi, Slot
 from tflint_grad.config import Config
 from tflint_grad.discover import discover
@@ -24,16 +23,10 @@ from tflint_grad.engine import Session
 from tflint_grad.parse.load import load
 
 
-class ParseEverything(Session):
-    """The reference: every file parsed, in run order, before the analysis."""
-
-    def project(self) -> Project:
-        return Project(self._parsed(list(self.sources)))
-
-
 def sessions(folder: Path, config: Config = Config()) -> tuple[Session, Session]:
+    """By demand, and the reference: every file parsed, in run order, before the analysis."""
     sources = [load(path) for path in discover([str(folder)]).paths]
-    return Session(sources, config, jobs=1), ParseEverything(sources, config, jobs=1)
+    return Session(sources, config, jobs=1), Session(sources, config, jobs=1, parse_all=True)
 
 
 def assert_same_report(folder: Path, config: Config = Config()) -> Session:

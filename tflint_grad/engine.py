@@ -54,8 +54,9 @@ class Session:
 
     def __init__(self, sources: list[SourceFile], config: Config, jobs: int | None = None,
                  context: list[SourceFile] = (), cache: Cache | None = None,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None, parse_all: bool = False) -> None:
         self.named = {s.path for s in sources}
+        self.parse_all = parse_all  # every file, before the analysis (the language server's index warms the cache)
         self.sources = {s.path: s for s in [*context, *sources]}
         self.config = config
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -72,7 +73,7 @@ class Session:
 
         The files that might not be parsed at all are checked for syntax errors alongside the roots."""
         demand = Demand(self.sources, self.config.entry_points)
-        roots = demand.roots()
+        roots = list(self.sources) if self.parse_all else demand.roots()
         markers, chosen = checked_markers(self.config.entry_points), set(roots)
         checks = [p for p, source in self.sources.items() if p not in chosen and markers.search(source.text)]
         return Project(self._parsed(roots, checks), demand=lambda name: self._parsed(demand.files(name)))
@@ -262,5 +263,5 @@ def imported_paths(imported: str, by_module: dict[str, list[str]]) -> list[str]:
 
 def check(sources: list[SourceFile], config: Config, jobs: int | None = None,
           context: list[SourceFile] = (), cache: Cache | None = None,
-          progress: Callable[[int], None] | None = None) -> Report:
-    return run_with_deep_stack(Session(sources, config, jobs, context, cache, progress).run)
+          progress: Callable[[int], None] | None = None, parse_all: bool = False) -> Report:
+    return run_with_deep_stack(Session(sources, config, jobs, context, cache, progress, parse_all).run)
