@@ -35,6 +35,8 @@ CHECKS_PER_PARSE = 10  # Python's compiler checks about ten files in the time li
 
 @dataclass(frozen=True)
 class Report:
+    """What one run found: in the files checked, and in the rest of their project."""
+
     findings: tuple[Finding, ...]  # in the files checked
     errors: tuple[FileError, ...]
     checked: int  # files read and considered

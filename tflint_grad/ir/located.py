@@ -21,6 +21,11 @@ from ..parse.source import LINE_BREAK, SourceFile
 from .build import build_ir
 
 
+# Fields through which a statement holds statements (a block, a branch, handlers, cases);
+# an expression never holds an import.
+STATEMENT_FIELDS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
 class Located:
     """``tree``: the module, its IR and nodes as ``build_ir(..., keep_nodes=True)`` made them,
     when the run kept them (a small run summarises in-process); else the file is parsed again."""
@@ -41,21 +46,26 @@ class Located:
 
     @cached_property
     def module_level_imports(self) -> frozenset[str]:
-        """Names bound by imports outside any function or class body: the ones every function sees."""
+        """Names bound by imports outside any function or class body: the ones every function sees.
+
+        Only statements are walked, through the fields that hold nested ones (a libcst visitor
+        would walk every expression too: as long as locating the file)."""
         names: set[str] = set()
-
-        class Imports(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return False
-
-            def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-                return False
-
-            def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
-                bound = node.asname.name if node.asname is not None else node.name
-                names.add(cst.helpers.get_full_name_for_node(bound).split(".")[0])
-
-        self.module.visit(Imports())
+        pending: list[object] = [self.module]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            if isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    bound = alias.asname.name if alias.asname is not None else alias.name
+                    names.add(cst.helpers.get_full_name_for_node(bound).split(".")[0])
+            for field in STATEMENT_FIELDS:
+                value = getattr(node, field, None)
+                if isinstance(value, cst.CSTNode):
+                    pending.append(value)
+                elif isinstance(value, (list, tuple)):
+                    pending.extend(value)
         return frozenset(names)
 
     def span(self, node: cst.CSTNode) -> Span:

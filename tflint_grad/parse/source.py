@@ -64,6 +64,8 @@ WRITTEN_KIND = "notebook-module"  # the body of a ``%%writefile name.py`` cell: 
 
 @dataclass(frozen=True)
 class SourceFile:
+    """One file as read: the text analysed, and what is needed to write it back."""
+
     path: str  # as the user named it (shown in reports)
     text: str  # the Python source that is analysed
     raw: bytes = b""  # the file's bytes as read (to detect changes before writing)
