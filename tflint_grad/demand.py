@@ -35,9 +35,9 @@ import re
 
 from .analysis.project import module_name
 from .analysis.tables.entry_points import CALLABLE_APIS, CLASS_METHODS, GRADIENT_DEFINING, CallableApi
+from .parse.load import STDIN
 from .parse.source import SourceFile
 
-STDIN = "-"
 TAPE_CLASS_NAME = "GradientTape"
 # Files that were always parsed (and so have their syntax errors reported) before parsing went by demand.
 CHECKED_MARKERS = r"tensorflow|keras|GradientTape"
