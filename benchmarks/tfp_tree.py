@@ -25,7 +25,6 @@ from pathlib import Path
 import libcst
 
 from tflint_grad.analysis.dataflow import Dataflow
-from tflint_grad.analysis.project import Project
 from tflint_grad.config import Config
 from tflint_grad.discover import discover
 from tflint_grad.engine import Session
@@ -108,11 +107,10 @@ def main() -> None:
     print(f"ratio check({os.cpu_count()} processes) / bare parse: {parallel / bare:.2f}")
 
     session = Session(sources, Config())
-    summaries = session.summaries()
-    dataflow = Dataflow(Project(summaries))
-    events = dataflow.run()
+    dataflow = Dataflow(session.project())
+    events = dataflow.run()  # parses the modules it asks for
     regions = sum(len(tapes.tape_blocks) for tapes in dataflow.tapes.values())
-    print(f"parsed (prefilter + imports): {len(summaries)} of {len(sources)} files")
+    print(f"parsed (the roots, then by demand): {len(session.parsed)} of {len(sources)} files")
     print(f"scopes evaluated: {len(dataflow.evaluated)}, differentiated functions: {len(dataflow.reached)}, "
           f"tape blocks: {regions}, round-trips: {len(events)}, findings: {len(report.findings)}, "
           f"file errors: {len(report.errors)}")

@@ -3,7 +3,7 @@ the contracts in pyproject.toml: each stage imports only the stages below it, so
 can be tested, cached and reused alone.
 
     findings, exit codes, atomic, deep  <-  isolation  <-  parse  <-  discover  <-  ir  <-  analysis  <-  rules
-        <-  fixes  <-  report  <-  engine, config, cache, context, baseline  <-  fixing, add_noqa
+        <-  fixes  <-  report  <-  engine, demand, config, cache, context, baseline  <-  fixing, add_noqa
         <-  api, guard  <-  cli, lsp, verify  <-  __main__
 
 The contract is exhaustive, so a new top-level module fails until it is given its layer.

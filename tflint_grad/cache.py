@@ -19,30 +19,30 @@ written by this user, is cut short or is corrupt fails the check and is
 ignored, then rewritten.  Writes go to a temporary file renamed into place, so
 concurrent runs never see half an entry; the last writer wins with an equally
 valid one.
+
+Hashing, pickling and signing are imported when a cache is first used: a run
+without one (``--no-cache``, or one file outside any project) does not pay
+for them at start-up.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import os
-import pickle
-import secrets
-import tempfile
 from pathlib import Path
 
 from . import __version__
-from .atomic import replace_atomically
 
 FOLDER = ".tflint_grad_cache"
 CACHE_ENV = "TFLINT_GRAD_CACHE_DIR"
 TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This file is a cache directory tag created by tflint-grad.\n"
-DIGEST = hashlib.sha256().digest_size
+DIGEST = 32  # bytes of an HMAC-SHA256
 
 
 def fingerprint(*parts: object) -> str:
     """A stable hash of plain values (strings, numbers, tuples of them)."""
+    import hashlib
+
     return hashlib.sha256(repr(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -50,6 +50,8 @@ def fingerprint(*parts: object) -> str:
 def code_digest() -> str:
     """A hash of tflint-grad's own source: an editable install or a pre-commit hook pinned
     to a commit changes the code without changing the version, and must not read old reports."""
+    import hashlib
+
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
@@ -62,10 +64,14 @@ class Cache:
         self.root = Path(folder)
         self.folder = self.root / f"{__version__}-{code_digest()}"
         self._key: bytes | None = None
+        self._ready: set[Path] = set()  # entry folders made (and found inside the root) by this run
 
     # -- entries ---------------------------------------------------------------
     def get(self, kind: str, key: str) -> object | None:
         """The entry, or None when it is missing, foreign, truncated or corrupt."""
+        import hmac
+        import pickle
+
         try:
             data = (self.folder / kind / key[:2] / key).read_bytes()
         except OSError:
@@ -80,16 +86,27 @@ class Cache:
 
     def put(self, kind: str, key: str, value: object) -> None:
         """Store an entry; a cache that cannot be written only costs speed."""
+        import pickle
+
+        from .atomic import replace_atomically
+
         try:
             body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            target = self.folder / kind / key[:2] / key
-            if not _inside(target.parent, self.root):  # a symlink planted in the folder points elsewhere
-                return
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._mark_root()
-            replace_atomically(target, self._sign(body) + body)
+            folder = self.folder / kind / key[:2]
+            if self._prepared(folder):
+                replace_atomically(folder / key, self._sign(body) + body)
         except (OSError, pickle.PicklingError, RecursionError):
             return
+
+    def _prepared(self, folder: Path) -> bool:
+        """Make an entry folder, once per run; False when a symlink planted in the cache points elsewhere."""
+        if folder not in self._ready:
+            if not _inside(folder, self.root):
+                return False
+            folder.mkdir(parents=True, exist_ok=True)
+            self._mark_root()
+            self._ready.add(folder)
+        return True
 
     # -- the folder and the key ---------------------------------------------------
     def _mark_root(self) -> None:
@@ -103,6 +120,9 @@ class Cache:
                 out.write(text)
 
     def _sign(self, body: bytes) -> bytes:
+        import hashlib
+        import hmac
+
         if self._key is None:
             self._key = user_key()
         return hmac.new(self._key, body, hashlib.sha256).digest()
@@ -115,6 +135,9 @@ def _inside(path: Path, root: Path) -> bool:
 
 def user_key() -> bytes:
     """This user's secret for signing cache entries, made on first use."""
+    import secrets
+    import tempfile
+
     home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "tflint-grad"
     path = home / "key"
     try:

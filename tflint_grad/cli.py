@@ -9,7 +9,6 @@ run pays for libcst and nothing else.
 from __future__ import annotations
 
 import argparse
-import difflib
 import importlib
 import os
 import sys
@@ -43,9 +42,30 @@ def _codes(value: str) -> tuple[str, ...]:
     return tuple(code.strip().upper() for code in value.split(",") if code.strip())
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, told the width: argparse makes one per option (to check its metavar),
+    and the default asks ``shutil``, which imports the compression modules, at every start-up."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=terminal_columns() - 2)
+
+
+def terminal_columns() -> int:
+    """As ``shutil.get_terminal_size``: ``$COLUMNS``, else the terminal on stdout, else 80."""
+    try:
+        return int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="tflint-grad",
+        formatter_class=HelpFormatter,
         description="Find TensorFlow gradient cuts: numpy/host round-trips on tensors in differentiated code.",
         epilog="Other commands: 'tflint-grad rule CODE|--all', 'tflint-grad lsp', 'tflint-grad verify FILE'.",
     )
@@ -286,6 +306,8 @@ def _diff(before, after) -> list[str]:
     A cell is shown as the analysis numbers its lines: its source plus the
     newline that ends it.
     """
+    import difflib
+
     if before.kind == "notebook":
         from .parse.notebook import code_cells
 

@@ -24,11 +24,6 @@ from .analysis.tables.apis import normalize
 from .analysis.tables.entry_points import CallableApi, Slot
 from .rules import selector_error
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 SECTION = "tflint-grad"
 KEYS = {"select", "ignore", "exclude", "entry-points"}
 # entry-points item key -> (accepts the value, what it must be)
@@ -76,6 +71,10 @@ def find_pyproject(start: str) -> str | None:
 def load_config(path: str | None) -> Config:
     if path is None:
         return Config()
+    if sys.version_info >= (3, 11):  # imported only when there is a file to read (a one-file run has none)
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
     try:
         with open(path, "rb") as handle:
             data = tomllib.load(handle)

@@ -30,6 +30,8 @@ MAX_CONTEXT_FILES = 10_000  # a root this large is a home folder or a monorepo: 
 
 @dataclass(frozen=True)
 class Context:
+    """The projects of the files named, and their other files."""
+
     roots: tuple[str, ...]  # the projects of the files named, first named first
     paths: tuple[str, ...]  # their other files, shown relative to the working folder when below it
     note: str = ""  # why no context was used, when that is worth saying

@@ -46,6 +46,8 @@ UNUSABLE = {
 
 @dataclass(frozen=True)
 class Discovered:
+    """The files a walk found, and the paths it could not read."""
+
     paths: list[str]  # each file once, under the first name it was reached by
     errors: list[FileError]  # paths that cannot be checked, with the reason
 

@@ -1,10 +1,8 @@
 """The pipeline, end to end: discover -> parse -> summarise -> analyse -> rules.
 
 ``check`` is the generator-free core the CLI, the language server and the
-verifier all call.  Only files that can hold differentiated code (they mention
-TensorFlow or Keras) and the project modules they import, transitively, are
-parsed: a sound, cheap prefilter, because differentiated code can only reach
-another file through an import.
+verifier all call.  Only files that can start differentiation, and the modules
+the analysis of them asks for, are parsed (see ``demand.py``).
 """
 
 from __future__ import annotations
@@ -13,30 +11,32 @@ import functools
 import gc
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
 from .analysis.facts import analyse
-from .analysis.project import Project, absolute_import, module_name
+from .analysis.project import Project, absolute_import
 from .cache import Cache, fingerprint
 from .config import Config
 from .deep import run_with_deep_stack
+from .demand import Demand, checked_markers
 from .findings import FileError, Finding
 from .fixes.attach import noqa_errors, to_findings
 from .ir.build import build_ir
 from .ir.located import Located
 from .ir.model import IR_VERSION, ModuleIR
 from .isolation import FAULT_ENV, internal_error, isolated
-from .parse.source import SourceFile, parse
+from .parse.source import SourceFile, parse, python_accepts
 
-ROOT_MARKERS = re.compile(r"tensorflow|keras|GradientTape")
 PARALLEL_MIN_FILES = 48  # below this, starting worker processes costs more than it saves
+CHECKS_PER_PARSE = 10  # Python's compiler checks about ten files in the time libcst parses one
 
 
 @dataclass(frozen=True)
 class Report:
+    """What one run found: in the files checked, and in the rest of their project."""
+
     findings: tuple[Finding, ...]  # in the files checked
     errors: tuple[FileError, ...]
     checked: int  # files read and considered
@@ -56,8 +56,9 @@ class Session:
 
     def __init__(self, sources: list[SourceFile], config: Config, jobs: int | None = None,
                  context: list[SourceFile] = (), cache: Cache | None = None,
-                 progress: Callable[[int], None] | None = None) -> None:
+                 progress: Callable[[int], None] | None = None, parse_all: bool = False) -> None:
         self.named = {s.path for s in sources}
+        self.parse_all = parse_all  # every file, before the analysis (the language server's index warms the cache)
         self.sources = {s.path: s for s in [*context, *sources]}
         self.config = config
         self.jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -66,67 +67,72 @@ class Session:
         self.parsed: set[str] = set()
         self.errors: list[FileError] = []
         self._located: dict[str, Located] = {}
+        self._trees: dict[str, tuple] = {}  # see _summarise_here
+        self._verdicts: dict[str, bool | FileError] = {}  # Python's compiler takes the file (see _check_unparsed)
 
-    def summaries(self) -> list[ModuleIR]:
-        by_module: dict[str, list[str]] = {}
-        for path in self.sources:
-            if path != "-":
-                by_module.setdefault(module_name(path), []).append(path)
-        markers = ROOT_MARKERS
-        if self.config.entry_points:
-            roots = "|".join(re.escape(api.qualified.split(".")[0]) for api in self.config.entry_points)
-            markers = re.compile(f"{ROOT_MARKERS.pattern}|{roots}")
-        batch = [path for path, source in self.sources.items() if markers.search(source.text)]
-        summaries: dict[str, ModuleIR] = {}
-        while batch:
-            for path, result in zip(batch, self._summarise(batch)):
-                if isinstance(result, FileError):
-                    self.errors.append(result)
-                    continue
-                summaries[path] = result
-            imported = {
-                found
-                for path in batch if path in summaries
-                for name in summaries[path].imports.values()
-                for found in imported_paths(
-                    absolute_import(module_name(path), summaries[path].is_package, name), by_module)
-            }
-            self.parsed.update(batch)
-            batch = sorted(imported - self.parsed) or self._importers_of(summaries)
-        return list(summaries.values())
+    def project(self) -> Project:
+        """The roots parsed now; every other module when the analysis first asks for it (see demand.py).
 
-    def _importers_of(self, summaries: dict[str, ModuleIR]) -> list[str]:
-        """Unparsed files that import an analysed module: a subclass of a project
-        Keras layer, or a caller of a helper, can be differentiated code too."""
-        analysed = {module_name(path) for path in summaries}
-        return sorted(
-            path for path, source in self.sources.items()
-            if path not in self.parsed and path != "-"
-            and not analysed.isdisjoint(imported_names(source.text, module_name(path), path.endswith("__init__.py")))
-        )
+        The files that might not be parsed at all are checked for syntax errors alongside the roots."""
+        demand = Demand(self.sources, self.config.entry_points)
+        roots = list(self.sources) if self.parse_all else demand.roots()
+        markers, chosen = checked_markers(self.config.entry_points), set(roots)
+        checks = [p for p, source in self.sources.items() if p not in chosen and markers.search(source.text)]
+        return Project(self._parsed(roots, checks), demand=lambda name: self._parsed(demand.files(name)))
 
-    def _summarise(self, paths: list[str]) -> list[ModuleIR | FileError]:
-        """Parse and summarise what the cache does not hold, in worker processes when there is enough work."""
+    def _parsed(self, paths: list[str], checks: list[str] = ()) -> list[ModuleIR]:
+        """The summaries of ``paths``, in their order; a file that cannot be parsed is an error."""
+        summaries: list[ModuleIR] = []
+        for result in self._summarise(paths, checks):
+            (self.errors if isinstance(result, FileError) else summaries).append(result)
+        self.parsed.update(paths)
+        return summaries
+
+    def _check_unparsed(self) -> None:
+        """Syntax errors in the files no analysis needed: Python's compiler found them, a parse words them."""
+        broken = []
+        for path, accepted in self._verdicts.items():
+            if path in self.parsed:
+                continue
+            if isinstance(accepted, FileError):
+                self.errors.append(accepted)
+            elif not accepted:
+                broken.append(path)
+        self._parsed(broken)
+
+    def _summarise(self, paths: list[str], checks: list[str] = ()) -> list[ModuleIR | FileError]:
+        """Parse and summarise what the cache does not hold, and check the syntax of ``checks``
+        (see ``_verdicts``), in worker processes when there is enough work."""
         keys = {p: fingerprint(p, self.sources[p].text, IR_VERSION) for p in paths} if self.cache else {}
         done = {p: found for p in keys if (found := self.cache.get("modules", keys[p])) is not None}
         todo = [self.sources[p] for p in paths if p not in done]
-        jobs = min(self.jobs, len(todo) // PARALLEL_MIN_FILES)
-        with cyclic_gc_paused(), ProcessPoolExecutor(jobs) if jobs > 1 else nullcontext() as pool:
-            deep = functools.partial(run_with_deep_stack, summarise)
-            results = pool.map(deep, todo, chunksize=16) if pool else map(summarise, todo)
+        todo_keys = [keys.get(source.path, "") for source in todo]
+        checked = [self.sources[p] for p in checks]
+        jobs = min(self.jobs, (len(todo) + len(checked) // CHECKS_PER_PARSE) // PARALLEL_MIN_FILES)
+        with cyclic_gc_paused(), worker_pool(jobs) as pool:
+            if pool:
+                deep = functools.partial(run_with_deep_stack, summarise_and_store, self.cache)
+                results = pool.map(deep, todo, todo_keys, chunksize=16)
+                verdicts = pool.map(syntax_verdict, checked, chunksize=64)
+            else:
+                results = map(self._summarise_here, todo, todo_keys)
+                verdicts = map(syntax_verdict, checked)
             for source, result in zip(todo, results):
                 done[source.path] = result
                 if self.progress:
                     self.progress(len(self.parsed) + len(done))
-        for source in todo:
-            result = done[source.path]
-            if self.cache and not (isinstance(result, FileError) and result.internal):
-                self.cache.put("modules", keys[source.path], result)
+            self._verdicts.update(zip(checks, verdicts))
         return [done[p] for p in paths]
+
+    def _summarise_here(self, source: SourceFile, key: str) -> ModuleIR | FileError:
+        """In this process: a named file of a small run keeps its tree, so its findings are located
+        without parsing it again (a large run would hold every tree in memory)."""
+        keep = source.path in self.named and len(self.named) < PARALLEL_MIN_FILES
+        return summarise_and_store(self.cache, source, key, self._trees if keep else None)
 
     def locate(self, path: str) -> Located:
         if path not in self._located:
-            self._located[path] = Located(self.sources[path])
+            self._located[path] = Located(self.sources[path], self._trees.pop(path, None))
         return self._located[path]
 
     def run(self) -> Report:
@@ -134,8 +140,8 @@ class Session:
         cached = self.cache.get("runs", key) if self.cache else None
         if isinstance(cached, Report):
             return cached
-        summaries = self.summaries()
-        self.facts = analyse(Project(summaries), self.config.entry_points)
+        self.facts = analyse(self.project(), self.config.entry_points)
+        self._check_unparsed()
         self.errors += _scope_errors(self.facts.failed)
         findings, errors = to_findings(
             self.facts, self.locate, self.config.select, self.config.ignore,
@@ -179,6 +185,15 @@ def _scope_errors(failed: dict[tuple[str, str], Exception]) -> list[FileError]:
     return errors
 
 
+def worker_pool(jobs: int):
+    """Worker processes when there is work for more than one (imported then: a small run never starts one)."""
+    if jobs <= 1:
+        return nullcontext()
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(jobs)
+
+
 @contextmanager
 def cyclic_gc_paused():
     """Parsing allocates millions of short-lived, acyclic libcst nodes while the
@@ -194,14 +209,35 @@ def cyclic_gc_paused():
             gc.enable()
 
 
-def summarise(source: SourceFile) -> ModuleIR | FileError:
-    """Parse and summarise one file (in a worker process, possibly); any failure is its own error."""
-    return isolated("summarise", source.path, lambda: _summarise_one(source))
+def summarise_and_store(cache: Cache | None, source: SourceFile, key: str,
+                        trees: dict[str, tuple] | None = None) -> ModuleIR | FileError:
+    """:func:`summarise`, and the cache entry written where the summary is made: in a worker
+    process, the entries of a large run are written in parallel, not one by one by the parent."""
+    result = summarise(source, trees)
+    if cache is not None and not (isinstance(result, FileError) and result.internal):
+        cache.put("modules", key, result)
+    return result
 
 
-def _summarise_one(source: SourceFile) -> ModuleIR | FileError:
+def syntax_verdict(source: SourceFile) -> bool | FileError:
+    """Whether Python's compiler takes the file (in a worker process, possibly)."""
+    return isolated("summarise", source.path, lambda: python_accepts(source.text))
+
+
+def summarise(source: SourceFile, trees: dict[str, tuple] | None = None) -> ModuleIR | FileError:
+    """Parse and summarise one file (in a worker process, possibly); any failure is its own error.
+    With ``trees``, the tree and its nodes are kept there for :class:`Located`."""
+    return isolated("summarise", source.path, lambda: _summarise_one(source, trees))
+
+
+def _summarise_one(source: SourceFile, trees: dict[str, tuple] | None) -> ModuleIR | FileError:
     parsed = parse(source)
-    return parsed if isinstance(parsed, FileError) else build_ir(parsed, source.path)[0]
+    if isinstance(parsed, FileError):
+        return parsed
+    summary, nodes = build_ir(parsed, source.path, keep_nodes=trees is not None)
+    if trees is not None:
+        trees[source.path] = (parsed, summary, nodes)
+    return summary
 
 
 IMPORTS = re.compile(r"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w \t,.*]+)|import[ \t]+([\w \t,.]+))", re.M)
@@ -229,5 +265,5 @@ def imported_paths(imported: str, by_module: dict[str, list[str]]) -> list[str]:
 
 def check(sources: list[SourceFile], config: Config, jobs: int | None = None,
           context: list[SourceFile] = (), cache: Cache | None = None,
-          progress: Callable[[int], None] | None = None) -> Report:
-    return run_with_deep_stack(Session(sources, config, jobs, context, cache, progress).run)
+          progress: Callable[[int], None] | None = None, parse_all: bool = False) -> Report:
+    return run_with_deep_stack(Session(sources, config, jobs, context, cache, progress, parse_all).run)

@@ -77,21 +77,27 @@ class Dataflow(Reach, Evaluation, OutputSlice):
         self.queue: list[Key] = []
         self.queued: set[Key] = set()
         self.tapes: dict[str, ModuleTapes] = {path: NO_TAPES for path in self.modules}
-        for path, module in self.modules.items():
-            self._isolated((path, "<tapes>"), lambda: self.tapes.update({path: TapeFinder(self.resolver, module).find()}))
-        self.tape_scopes: set[Key] = {
-            (path, scope_id) for path, tapes in self.tapes.items() for scope_id, _ in tapes.tape_blocks
-        }
+        self.tape_scopes: set[Key] = set()
         # Scopes that can start differentiation; "inherit" APIs (tf.cond, map_fn ...)
         # only matter inside code that is already differentiated, seeded anyway.
-        entry_names = {api.qualified.rsplit(".", 1)[-1] for api in self.resolver.apis if not api.inherit}
-        for module in project.summaries:
-            for scope in module.scopes.values():
-                key = (module.path, scope.id)
-                if scope.parent is not None:
-                    self.children[(module.path, scope.parent)].append(key)
-                if key in self.tape_scopes or any(_last_name(c) in entry_names for c in scope.calls):
-                    self.enqueue(key)
+        self.entry_names = {api.qualified.rsplit(".", 1)[-1] for api in self.resolver.apis if not api.inherit}
+        project.added.append(self._add_module)  # a module parsed on demand, while the analysis runs
+        for module in list(project.summaries):
+            self._add_module(module)
+
+    def _add_module(self, module: ModuleIR) -> None:
+        """Its tapes, its scopes' nesting, and the scopes that can start differentiation."""
+        path = module.path
+        self.modules[path] = module
+        self.tapes.setdefault(path, NO_TAPES)
+        self._isolated((path, "<tapes>"), lambda: self.tapes.update({path: TapeFinder(self.resolver, module).find()}))
+        self.tape_scopes.update((path, scope_id) for scope_id, _ in self.tapes[path].tape_blocks)
+        for scope in module.scopes.values():
+            key = (path, scope.id)
+            if scope.parent is not None:
+                self.children[(path, scope.parent)].append(key)
+            if key in self.tape_scopes or any(_last_name(c) in self.entry_names for c in scope.calls):
+                self.enqueue(key)
 
     # -- driving -------------------------------------------------------------
     def run(self) -> list[RawRoundTrip]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import os
 from dataclasses import dataclass
+from typing import Callable
 
 from ..ir.model import ClassInfo, ModuleIR, Scope
 from .tables.apis import qualify
@@ -76,17 +77,30 @@ class Project:
     in two script folders, a ``.pyi`` stub beside its ``.py``): an import resolves
     to the one under the importer's own import root, and to source before stubs."""
 
-    def __init__(self, summaries: list[ModuleIR]) -> None:
-        self.summaries = summaries
+    def __init__(self, summaries: list[ModuleIR], demand: Callable[[str], list[ModuleIR]] | None = None) -> None:
+        self.summaries = list(summaries)
         self.modules: dict[str, list[ModuleIR]] = {}
         self.names: dict[str, str] = {}
         self.roots: dict[str, str] = {}
+        # Demand-driven parsing (``tflint_grad/demand.py``): ``demand(name)`` parses the files of a
+        # module asked for by name for the first time; ``added`` are told of each.
+        self.demand = demand
+        self.added: list[Callable[[ModuleIR], None]] = []
+        self._add(summaries)
+
+    def _add(self, summaries: list[ModuleIR]) -> None:
         for summary in sorted(summaries, key=lambda s: s.path.endswith(".pyi")):
             root, name = module_location(summary.path)
             self.names[summary.path], self.roots[summary.path] = name, root
             self.modules.setdefault(name, []).append(summary)
 
     def _module(self, name: str, near: ModuleIR | None) -> ModuleIR | None:
+        if self.demand is not None and name not in self.modules and (found := self.demand(name)):
+            self.summaries += found
+            self._add(found)
+            for listener in self.added:
+                for summary in found:
+                    listener(summary)
         candidates = self.modules.get(name)
         if not candidates:
             return None

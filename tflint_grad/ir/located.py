@@ -21,35 +21,55 @@ from ..parse.source import LINE_BREAK, SourceFile
 from .build import build_ir
 
 
+# Fields through which a statement holds statements (a block, a branch, handlers, cases);
+# an expression never holds an import.
+STATEMENT_FIELDS = ("body", "orelse", "handlers", "finalbody", "cases")
+
+
 class Located:
-    def __init__(self, source: SourceFile) -> None:
+    """``tree``: the module, its IR and nodes as ``build_ir(..., keep_nodes=True)`` made them,
+    when the run kept them (a small run summarises in-process); else the file is parsed again."""
+
+    def __init__(self, source: SourceFile, tree: tuple | None = None) -> None:
         self.source = source
-        self.module = cst.parse_module(source.text)
-        self.ir, self.nodes = build_ir(self.module, source.path, keep_nodes=True)
+        if tree is None:
+            module = cst.parse_module(source.text)
+            tree = (module, *build_ir(module, source.path, keep_nodes=True))
+        self.module, self.ir, self.nodes = tree
         self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        self._dropped = _dropped_columns(source.text, self.module.code)
+        # only a form feed makes libcst's code differ from the text (generating it costs a walk of the tree)
+        self._dropped = _dropped_columns(source.text, self.module.code) if "\f" in source.text else {}
 
     @cached_property
     def comments(self) -> Comments:
+        """The comments by line that may suppress a finding: none in a file that never says
+        ``noqa`` (tokenizing a file costs more than analysing it)."""
+        if "noqa" not in self.source.text.lower():
+            return Comments({}, frozenset())
         return scan(self.source.text)
 
     @cached_property
     def module_level_imports(self) -> frozenset[str]:
-        """Names bound by imports outside any function or class body: the ones every function sees."""
+        """Names bound by imports outside any function or class body: the ones every function sees.
+
+        Only statements are walked, through the fields that hold nested ones (a libcst visitor
+        would walk every expression too: as long as locating the file)."""
         names: set[str] = set()
-
-        class Imports(cst.CSTVisitor):
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return False
-
-            def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-                return False
-
-            def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
-                bound = node.asname.name if node.asname is not None else node.name
-                names.add(cst.helpers.get_full_name_for_node(bound).split(".")[0])
-
-        self.module.visit(Imports())
+        pending: list[object] = [self.module]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            if isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    bound = alias.asname.name if alias.asname is not None else alias.name
+                    names.add(cst.helpers.get_full_name_for_node(bound).split(".")[0])
+            for field in STATEMENT_FIELDS:
+                value = getattr(node, field, None)
+                if isinstance(value, cst.CSTNode):
+                    pending.append(value)
+                elif isinstance(value, (list, tuple)):
+                    pending.extend(value)
         return frozenset(names)
 
     def span(self, node: cst.CSTNode) -> Span:

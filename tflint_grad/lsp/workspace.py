@@ -121,8 +121,8 @@ class Project:
         for done, path in enumerate(paths, 1):
             self.read(path)
             progress(f"{done}/{len(paths)} files read", done * READING // total)
-        # Only files that can hold differentiated code, and what they import, are parsed: at most all of them.
-        check([], config, jobs=1, context=list(self.files.values()), cache=Persisting(self.cache),
+        # Every file is parsed (a run parses by demand), so that the cache holds any module an edit may need.
+        check([], config, jobs=1, context=list(self.files.values()), cache=Persisting(self.cache), parse_all=True,
               progress=lambda parsed: progress(f"{parsed}/{len(paths)} files parsed", READING + parsed * (100 - READING) // total))
         self.ready = True
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Comments:
+    """A file's comments by line, for ``noqa`` and pragmas."""
+
     by_line: dict[int, tuple[int, str]]  # line -> (column, the comment's text)
     open_lines: frozenset[int]  # lines that end inside a multi-line token
 

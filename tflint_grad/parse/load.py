@@ -11,10 +11,17 @@ from dataclasses import replace
 from typing import Callable
 
 from ..findings import FileError, Finding
-from .notebook import KIND, WRITTEN_KIND, read_notebook, written_modules
-from .source import SourceFile, read_python
+from .source import NOTEBOOK_KIND, WRITTEN_KIND, SourceFile, read_python
 
 STDIN = "-"
+
+
+def read_notebook(path: str, raw: bytes) -> SourceFile:
+    """The notebook reader, imported with its JSON machinery only when a notebook is read."""
+    from .notebook import read_notebook as read
+
+    return read(path, raw)
+
 
 LOADERS: dict[str, Callable[[str, bytes], SourceFile]] = {".ipynb": read_notebook}
 
@@ -47,7 +54,12 @@ def with_written_modules(sources: list[SourceFile], others: list[SourceFile] = (
     """``sources`` and the modules their notebooks' ``%%writefile`` cells write (a real file, named or among
     ``others``, wins)."""
     named = {source.path for source in [*sources, *others]}
-    written = [module for source in sources if source.kind == KIND for module in written_modules(source)]
+    notebooks = [source for source in sources if source.kind == NOTEBOOK_KIND]
+    if not notebooks:
+        return sources
+    from .notebook import written_modules
+
+    written = [module for source in notebooks for module in written_modules(source)]
     return sources + [module for module in written if module.path not in named]
 
 

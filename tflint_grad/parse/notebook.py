@@ -59,10 +59,9 @@ from typing import Iterator
 import libcst as cst
 
 from ..findings import FileError, Position, Span
-from .source import CellMap, SourceFile, python_syntax_error
+from .source import NOTEBOOK_KIND as KIND
+from .source import WRITTEN_KIND, CellMap, SourceFile, python_syntax_error
 
-KIND = "notebook"
-WRITTEN_KIND = "notebook-module"  # the body of a ``%%writefile name.py`` cell: a module of the project
 
 # Cell magics that run their body as Python in this kernel: only the magic line is masked.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug"})

@@ -58,13 +58,19 @@ class CellMap:
         return f"cell {cell + 1}", inner
 
 
+NOTEBOOK_KIND = "notebook"
+WRITTEN_KIND = "notebook-module"  # the body of a ``%%writefile name.py`` cell: a module of the project
+
+
 @dataclass(frozen=True)
 class SourceFile:
+    """One file as read: the text analysed, and what is needed to write it back."""
+
     path: str  # as the user named it (shown in reports)
     text: str  # the Python source that is analysed
     raw: bytes = b""  # the file's bytes as read (to detect changes before writing)
     encoding: str = "utf-8"
-    kind: str = "python"  # "python" | "notebook"
+    kind: str = "python"  # "python" | NOTEBOOK_KIND | WRITTEN_KIND
     # For notebooks: maps a position in ``text`` to a (cell label, position in the cell).
     cell_of: CellMap | None = field(default=None, compare=False)
     # Parts of the file left out of the analysis (a notebook cell that does not parse), each its
@@ -95,6 +101,11 @@ def parse(source: SourceFile) -> cst.Module | FileError:
         return syntax_error(source, error)
     except (RecursionError, ValueError) as error:  # pathological nesting
         return FileError(source.path, f"cannot parse: {error}")
+
+
+def python_accepts(text: str) -> bool:
+    """Python's own parser takes ``text`` and libcst can nest it: about a tenth of a libcst parse."""
+    return not too_deep(text) and python_syntax_error(text) is None
 
 
 def too_deep(text: str) -> bool:

@@ -70,7 +70,7 @@ def plan(source: SourceFile, config: Config, unsafe: bool, project: list[SourceF
     """Analyse ``source`` with the ``project`` files beside it; check what the run can execute."""
     script = os.path.abspath(source.path)
     everything = [source, *(s for s in project if os.path.abspath(s.path) != script)]
-    session = Session(everything, config)
+    session = Session(everything, config, parse_all=True)  # _executed follows the imports of every file
     report = session.run()
     files = _executed(source.path, session)
     written = {path: session.sources[path] for path in files}
