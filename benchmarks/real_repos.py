@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shlex
 import shutil
 import subprocess
@@ -54,7 +55,7 @@ class Repo:
     name: str
     folder: Path
     paths: tuple[str, ...]  # relative to the folder: what is checked and seeded
-    root: str  # relative to the folder: the project root
+    root: str | None  # relative to the folder: the project root; None: the tool's own default for each file
 
 
 @dataclass(frozen=True)
@@ -90,10 +91,11 @@ def folder_name(name: str) -> str:
 # ----------------------------------------------------------------------------- running the tool
 
 
-def run_tool(tool: list[str], cwd: Path, root: str, paths: list[str], cache: Path | None) -> tuple[list[dict], str]:
+def run_tool(tool: list[str], cwd: Path, root: str | None, paths: list[str], cache: Path | None) -> tuple[list[dict], str]:
     """The tool's JSON entries for ``paths`` (relative to ``cwd``), and a note when the run failed."""
     cache_args = ["--cache-dir", str(cache)] if cache else ["--no-cache"]
-    command = [*tool, "--output-format", "json", "--project-root", root, *cache_args, *paths]
+    root_args = ["--project-root", root] if root is not None else []
+    command = [*tool, "--output-format", "json", *root_args, *cache_args, *paths]
     try:
         result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=RUN_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -286,6 +288,17 @@ def recall_of(repo: Repo, tool: list[str], cap: int) -> dict:
             "seconds": time.perf_counter() - start}
 
 
+def recall_line(row: dict) -> str:
+    """A repository's recall: found/seeded per form, and how many tape blocks it has and were seeded."""
+    parts = []
+    for form in seeding.FORMS:
+        results = [r for r in row["results"] if r["form"] == form]
+        parts.append(f"{form} {sum(r['found'] for r in results)}/{len(results)}")
+    capping = f", capped to {row['sites']}" if row["sites"] < row["seedable"] else ""
+    return (f"{row['repo']}: {', '.join(parts)}; tape blocks {row['blocks']}, seedable {row['seedable']}"
+            f"{capping}; {row['seconds']:.0f} s")
+
+
 def recall_main(repos: list[Repo], tool: list[str], out: Path, cap: int, jobs: int) -> None:
     print(f"seeding at most {cap} tape blocks per repository (evenly spaced in path order), "
           f"each in the forms {', '.join(seeding.FORMS)}, one seed per run")
@@ -295,25 +308,17 @@ def recall_main(repos: list[Repo], tool: list[str], out: Path, cap: int, jobs: i
         for done in as_completed([pool.submit(recall_of, r, tool, cap) for r in largest_first]):
             row = done.result()
             rows[row["repo"]] = row
-            print(f"  measured {row['repo']} ({len(rows)} of {len(repos)})", flush=True)
-    totals = Counter()
+            print(f"  [{len(rows)} of {len(repos)}] {recall_line(row)}", flush=True)
+            misses = [r for repo in repos if repo.name in rows for r in rows[repo.name]["results"] if not r["found"]]
+            out.write_text(json.dumps(misses, indent=1) + "\n", encoding="utf-8")
     for repo in repos:
-        row = rows[repo.name]
-        by_form = {f: [r for r in row["results"] if r["form"] == f] for f in seeding.FORMS}
-        parts = [f"{f} {sum(r['found'] for r in rs)}/{len(rs)}" for f, rs in by_form.items()]
-        for f, rs in by_form.items():
-            totals[f, "found"] += sum(r["found"] for r in rs)
-            totals[f, "seeded"] += len(rs)
-        capping = f", capped to {row['sites']}" if row["sites"] < row["seedable"] else ""
-        print(f"{repo.name}: {', '.join(parts)}; tape blocks {row['blocks']}, seedable {row['seedable']}"
-              f"{capping}; {row['seconds']:.0f} s")
-    found = sum(totals[f, "found"] for f in seeding.FORMS)
-    seeded = sum(totals[f, "seeded"] for f in seeding.FORMS)
-    forms = ", ".join(f"{f} {totals[f, 'found']}/{totals[f, 'seeded']}" for f in seeding.FORMS)
-    print(f"TOTAL: {found}/{seeded} = {found / max(seeded, 1):.1%} ({forms})")
-    misses = [r for repo in repos for r in rows[repo.name]["results"] if not r["found"]]
-    out.write_text(json.dumps(misses, indent=1) + "\n", encoding="utf-8")
-    print(f"{len(misses)} misses written to {out}")
+        print(recall_line(rows[repo.name]))
+    results = [r for row in rows.values() for r in row["results"]]
+    forms = ", ".join(f"{form} {sum(r['found'] for r in results if r['form'] == form)}"
+                      f"/{sum(r['form'] == form for r in results)}" for form in seeding.FORMS)
+    found = sum(r["found"] for r in results)
+    print(f"TOTAL: {found}/{len(results)} = {found / max(len(results), 1):.1%} ({forms})")
+    print(f"{len(results) - found} misses written to {out}")
 
 
 # ----------------------------------------------------------------------------- command line
@@ -337,7 +342,9 @@ def main(argv: list[str]) -> int:
         findings_main(repos, tool, out, args.jobs)
     else:
         recall_main(repos, tool, out, args.cap, args.jobs)
-    print(f"wall time {time.perf_counter() - start:.1f} s")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"wall time {time.perf_counter() - start:.1f} s; CPU time of the tool's runs "
+          f"{children.ru_utime + children.ru_stime:.0f} s")
     return 0
 
 
