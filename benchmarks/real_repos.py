@@ -18,7 +18,9 @@ triage.
 ``.numpy()`` after it) in a private copy of the repository, runs the tool on
 the seeded file with the copy as project root, and counts the seeds that get
 a TFG0xx finding on the seeded lines; every miss goes to ``--out``.  At most
-``--cap`` tape blocks per repository are seeded, evenly spaced in path order.
+``--cap`` seeds per repository are made (both forms of a block count), the
+blocks evenly spaced in path order, so a run over all repositories stays within
+minutes.
 
 Both modes run the real CLI (``--tool``, default ``tflint-grad``) in child
 processes with ``--output-format json`` and never import the checked code.
@@ -262,7 +264,7 @@ def hits(entries: list[dict], site: Site, seed: seeding.Seed) -> tuple[list[str]
 def recall_of(repo: Repo, tool: list[str], cap: int) -> dict:
     start = time.perf_counter()
     every, blocks = sites_of(repo)
-    sites = capped(every, cap)
+    sites = capped(every, max(cap // len(seeding.FORMS), 1))
     results = []
     with tempfile.TemporaryDirectory(prefix="tflint-grad-recall-") as scratch:
         copy = Path(scratch) / "repo"
@@ -300,8 +302,8 @@ def recall_line(row: dict) -> str:
 
 
 def recall_main(repos: list[Repo], tool: list[str], out: Path, cap: int, jobs: int) -> None:
-    print(f"seeding at most {cap} tape blocks per repository (evenly spaced in path order), "
-          f"each in the forms {', '.join(seeding.FORMS)}, one seed per run")
+    print(f"seeding at most {cap} per repository: {max(cap // len(seeding.FORMS), 1)} tape blocks evenly spaced in "
+          f"path order, each in the forms {', '.join(seeding.FORMS)}; one seed per run")
     largest_first = sorted(repos, key=lambda r: -len(checked_files(r)))
     rows = {}
     with ThreadPoolExecutor(jobs) as pool:
@@ -331,7 +333,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--repos", default="", help="comma-separated names (owner/name or owner+name); default: all")
     parser.add_argument("--corpus", default=os.environ.get("TFLINT_GRAD_CORPUS", "/work/corpus"))
     parser.add_argument("--out", help="the JSON file written (default: real_repos_<mode>.json here)")
-    parser.add_argument("--cap", type=int, default=40, help="tape blocks seeded per repository (recall)")
+    parser.add_argument("--cap", type=int, default=40, help="seeds per repository, both forms of a block counted (recall; default 40)")
     parser.add_argument("--jobs", type=int, default=2, help="repositories measured at once")
     args = parser.parse_args(argv)
     repos = load_repos(Path(args.corpus), [n for n in args.repos.split(",") if n])
