@@ -48,7 +48,12 @@ import seeding  # noqa: E402  (a sibling module, not an installed package)
 
 LIST = Path(__file__).with_suffix(".json")
 CUT_FAMILY = ("TFG0", "TFG1")
-SKIPPED_DIRS = {".git", ".tflint_grad_cache", "node_modules", "__pycache__"}
+# The folders tflint-grad does not walk (tflint_grad.discover.SKIPPED_FOLDERS, a test keeps them equal) and its
+# cache: a file the tool would not check in the repository is not seeded.
+SKIPPED_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".bzr", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
+    ".mypy_cache", ".ruff_cache", ".pytest_cache", ".ipynb_checkpoints", "node_modules", ".eggs",
+}) | {".tflint_grad_cache"}
 RUN_TIMEOUT = 300
 
 

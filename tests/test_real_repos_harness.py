@@ -103,3 +103,14 @@ def test_a_source_that_does_not_parse_has_no_seeds():
 def test_an_unknown_form_is_refused():
     with pytest.raises(ValueError, match="unknown seed form"):
         seeding.seeds(TRAIN, "sqrt")
+
+
+def test_the_harness_seeds_only_the_files_the_tool_walks():
+    from tflint_grad.discover import SKIPPED_FOLDERS
+
+    spec = importlib.util.spec_from_file_location(
+        "benchmarks_real_repos", Path(__file__).resolve().parent.parent / "benchmarks" / "real_repos.py")
+    real_repos = sys.modules["benchmarks_real_repos"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(real_repos)
+    assert real_repos.SKIPPED_DIRS - SKIPPED_FOLDERS == {".tflint_grad_cache"}
+    assert SKIPPED_FOLDERS <= real_repos.SKIPPED_DIRS
