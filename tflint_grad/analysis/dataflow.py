@@ -28,7 +28,7 @@ from .evaluate import Evaluation
 from .project import Project
 from .reach import Reach, Reason, display_name, tape_reason
 from .slice import OutputSlice
-from .tables.apis import ROUND_TRIPS, Kind
+from .tables.apis import DISCRETE_ROUND_TRIPS, ROUND_TRIPS
 from .tables.entry_points import CALLABLE_APIS, CallableApi
 from .tapes import NO_TAPES, ModuleTapes, TapeFinder
 
@@ -63,7 +63,7 @@ class Dataflow(Reach, Evaluation, OutputSlice):
         self.tainted_params: dict[Key, set[str]] = defaultdict(set)
         self.reached: dict[Key, Reason] = {}
         self.relevant: set[Key] = set()  # differentiated functions whose return is an output
-        self.returns: dict[Key, tuple[frozenset, bool]] = {}
+        self.returns: dict[Key, tuple[frozenset, frozenset]] = {}  # (parameters, sources) a return carries
         self.signatures: dict[Key, tuple] = {}
         self.dependents: dict[Key, set[Key]] = defaultdict(set)
         self.children: dict[Key, list[Key]] = defaultdict(list)
@@ -163,7 +163,7 @@ class Dataflow(Reach, Evaluation, OutputSlice):
             value = next((a for a in inputs if self.is_tainted(key, origin(a))), None)
             if value is None:
                 continue
-            on_path = call.index in self.flows.get(key, ()) and target.kind != Kind.HOST_PREDICATE
+            on_path = call.index in self.flows.get(key, ()) and target.kind not in DISCRETE_ROUND_TRIPS
             reason = tape_reason(key, scope, recording) if recording else self.reached[key]
             yield RawRoundTrip(
                 key[0], call.index, kind, target.qualified, call.callee, value_name(scope, value), on_path, reason,
