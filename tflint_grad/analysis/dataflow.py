@@ -28,6 +28,7 @@ from .evaluate import Evaluation
 from .project import Project
 from .reach import Reach, Reason, display_name, tape_reason
 from .slice import OutputSlice
+from .sources import Sources
 from .tables.apis import DISCRETE_ROUND_TRIPS, ROUND_TRIPS
 from .tables.entry_points import CALLABLE_APIS, CallableApi
 from .tapes import NO_TAPES, ModuleTapes, TapeFinder
@@ -54,7 +55,7 @@ class RawRoundTrip:
     block: int = -1  # then: the innermost recording block (position in Scope.blocks)
 
 
-class Dataflow(Reach, Evaluation, OutputSlice):
+class Dataflow(Reach, Evaluation, Sources, OutputSlice):
     def __init__(self, project: Project, extra_apis: tuple[CallableApi, ...] = ()) -> None:
         self.project = project
         self.resolver = Resolver(project, CALLABLE_APIS + extra_apis)
@@ -72,6 +73,7 @@ class Dataflow(Reach, Evaluation, OutputSlice):
         self.output_entries: set[Key] = set()  # reached as an entry whose return is differentiated
         self.gradient_defined: set[Key] = set()  # custom-gradient bodies: their output never counts as cut
         self.evaluated: set[Key] = set()
+        self.tape_objects: dict[tuple, tuple[frozenset, frozenset]] = {}  # (key, block) -> (named, called)
         self.failed: dict[Key, Exception] = {}  # scopes whose analysis raised: dropped, reported per file
         self.queue: list[Key] = []
         self.queued: set[Key] = set()
@@ -160,7 +162,7 @@ class Dataflow(Reach, Evaluation, OutputSlice):
                 continue
             is_method = target.qualified.startswith("tensor.")
             inputs = call.receiver if is_method else [a for arg in call.args for a in arg.deps]
-            value = next((a for a in inputs if self.is_tainted(key, origin(a))), None)
+            value = next((a for a in inputs if self.is_tainted(key, origin(a)) or self.watched(key, scope, call, (a,))), None)
             if value is None:
                 continue
             on_path = call.index in self.flows.get(key, ()) and target.kind not in DISCRETE_ROUND_TRIPS

@@ -25,7 +25,7 @@ from typing import NamedTuple
 from ..ir.model import NO_CONSTANT, PARAM, Call, Free, LambdaRef, Local, ModuleIR, Result, Scope, self_name
 from .calls import Target, map_arguments, slot_argument
 from .project import Definition
-from .tables.apis import CASTS, CUT_CARRIERS, DISCRETE_DTYPES, TRAINABLE_KEYWORD, Kind
+from .tables.apis import VARIABLE, CASTS, CUT_CARRIERS, DISCRETE_DTYPES, TRAINABLE_KEYWORD, Kind
 from .tables.entry_points import KERAS_TENSOR_ATTRIBUTES
 
 SOURCE = "<source>"
@@ -41,6 +41,7 @@ class Cut(NamedTuple):
 
 
 SOURCES = frozenset({SOURCE, Cut(SOURCE)})
+LIVE_SOURCE = frozenset({SOURCE})
 
 
 def cut(origin: frozenset) -> frozenset:
@@ -177,15 +178,25 @@ class Evaluation:
                     found |= cut(self._union(origin, deps))
             return frozenset(found)
         if target.kind == Kind.SOURCE:
-            return EMPTY if _untrainable(call) else frozenset({SOURCE})
+            return EMPTY if _untrainable(call) or self._made_per_call(key, scope, target) else LIVE_SOURCE
         if target.kind in NO_FLOW or _discrete_cast(target.qualified, call):
             return EMPTY
+        watched = LIVE_SOURCE if self.watched(key, scope, call, self._call_inputs(call)) else EMPTY
         if target.kind in ROUND_TRIP_KINDS:
             if not (key in self.reached or self.recording(key, scope, call)):
                 return EMPTY  # data made on the host outside differentiated code is just data
-            return cut(self._union(origin, self._call_inputs(call)))
+            return cut(self._union(origin, self._call_inputs(call)) | watched)
+        calls_source = self.object_call_source(key, module, scope, call, target)
+        if calls_source is not None:  # model(x): the object decides, not what its variable holds
+            arguments = self._union(origin, [a for arg in call.args for a in arg.deps])
+            return arguments | watched | (LIVE_SOURCE if calls_source else EMPTY)
         carried, live_only = self.carried_inputs(module, scope, target, call, origin)
-        return self._union(origin, carried) | frozenset().union(*(live(origin(a)) for a in live_only))
+        return self._union(origin, carried) | frozenset().union(*(live(origin(a)) for a in live_only)) | watched
+
+    def _made_per_call(self, key: Key, scope: Scope, target: Target) -> bool:
+        """A ``tf.Variable`` made inside a differentiated function (not a method, which may keep it
+        on ``self``) is fresh on every call: no gradient its caller asks for can name it."""
+        return target.qualified == VARIABLE and key in self.reached and scope.class_id is None and key not in self.tape_scopes
 
     def carried_inputs(self, module: ModuleIR, scope: Scope, target: Target, call: Call, origin) -> tuple[list, list]:
         """A flowing call's inputs: those it carries whole, and those it carries only LIVE

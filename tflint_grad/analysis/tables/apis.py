@@ -95,6 +95,7 @@ _TF_OPAQUE = (
     "name_scope device py_function numpy_function"
 ).split()
 
+VARIABLE = "tensorflow.Variable"
 EXACT: dict[str, Kind] = {
     **{f"numpy.{name}": Kind.HOST_PREDICATE for name in _HOST_PREDICATES},
     **{f"math.{name}": Kind.HOST_PREDICATE for name in "isfinite isnan isinf floor ceil trunc isclose copysign".split()},
@@ -104,7 +105,7 @@ EXACT: dict[str, Kind] = {
     **{f"builtins.{name}": Kind.STATIC for name in _BUILTIN_STATIC},
     **{f"tensorflow.{name}": Kind.STATIC for name in _TF_STATIC},
     **{f"tensorflow.{name}": Kind.OPAQUE for name in _TF_OPAQUE},
-    "tensorflow.Variable": Kind.SOURCE,
+    VARIABLE: Kind.SOURCE,
     "tensorflow_probability.util.TransformedVariable": Kind.SOURCE,
     "tensorflow_probability.util.DeferredTensor": Kind.SOURCE,
     "keras.backend.epsilon": Kind.STATIC,
