@@ -29,6 +29,7 @@ from .project import Project
 from .reach import Reach, Reason, display_name, tape_reason
 from .slice import OutputSlice
 from .sources import Sources
+from .uses import ndarray_uses
 from .tables.apis import DISCRETE_ROUND_TRIPS, ROUND_TRIPS
 from .tables.entry_points import CALLABLE_APIS, CallableApi
 from .tapes import NO_TAPES, ModuleTapes, TapeFinder
@@ -53,6 +54,7 @@ class RawRoundTrip:
     scope: str  # ... and its id
     in_tape: bool  # written directly inside a tf.GradientTape block
     block: int = -1  # then: the innermost recording block (position in Scope.blocks)
+    ndarray_uses: tuple[str, ...] = ()  # uses of the result that need an ndarray (a fix to a tensor breaks them)
 
 
 class Dataflow(Reach, Evaluation, Sources, OutputSlice):
@@ -170,6 +172,7 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice):
             yield RawRoundTrip(
                 key[0], call.index, kind, target.qualified, call.callee, value_name(scope, value), on_path, reason,
                 display_name(scope), scope.id, bool(recording), recording[-1] if recording else -1,
+                ndarray_uses(self.resolver, module, scope, call.index),
             )
 
 

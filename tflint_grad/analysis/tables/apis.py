@@ -183,6 +183,13 @@ ALIASES: tuple[tuple[str, str], ...] = (
 # (``env.step(action)``) returns host data.
 CUT_CARRIERS = ("tensorflow.", "keras.", "tensorflow_probability.", "builtins.")
 
+# Uses that need an ndarray (a fix that makes the value a tensor breaks them, see uses.py):
+# calls that take it, and the methods a tensor also has (any other method is ndarray-only).
+NDARRAY_CONSUMERS = ("numpy.random.", "random.", "json.", "matplotlib.", "pandas.", "seaborn.", "pickle.")
+TENSOR_METHODS = frozenset(
+    "numpy shape dtype get_shape set_shape eval ref consumers device __array__ __len__ __getitem__".split()
+)
+
 # Parameters Keras fills with flags and masks: never a differentiable tensor.
 NON_TENSOR_PARAMS = frozenset({"training", "mask"})
 # Keras layers that take strings or integer ids: their ``call`` is not differentiated.
