@@ -14,6 +14,8 @@ process for concurrent saves, and a real file-size limit for a write that fails.
 
 from __future__ import annotations
 
+import json
+
 import dataclasses
 import os
 import re
@@ -53,6 +55,7 @@ GOLDEN = {
     "shebang_try_import": (1, 0),
     "clip_and_reductions.unsafe": (4, 0),
     "unwrap_conversions.unsafe": (5, 0),
+    "ndarray_uses": (1, 4),  # only np.exp(w) * 2.0 is used as a tensor; .tolist(), p=, item assignment need the ndarray
 }
 
 
@@ -445,3 +448,14 @@ def test_without_a_concurrent_save_the_fix_is_written(swap, tmp_path, monkeypatc
     write_atomic(str(target), dataclasses.replace(load(str(target)), text=ONE_FIXED))
     assert target.read_text() == ONE_FIXED
     assert os.listdir(tmp_path) == ["model.py"]
+
+
+def test_a_fix_whose_result_is_used_as_an_ndarray_is_unsafe_and_says_why(tmp_path):
+    target = copy_to(tmp_path, FIX / "ndarray_uses.in.py")
+    result = run_cli("--output-format", "json", target.name, cwd=tmp_path)
+    fixes = {entry["location"]["row"]: entry["fix"] for entry in json.loads(result.stdout) if entry.get("fix")}
+    assert fixes[7]["applicability"] == "safe"
+    assert fixes[8] == {**fixes[8], "applicability": "unsafe"}
+    assert fixes[8]["message"].endswith("(unsafe: the result is used as an ndarray: `.tolist()`)")
+    assert "`np.random.choice`" in fixes[9]["message"] and "`.sum()`" in fixes[9]["message"]
+    assert "item assignment" in fixes[11]["message"]

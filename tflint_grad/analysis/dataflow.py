@@ -28,7 +28,9 @@ from .evaluate import Evaluation
 from .project import Project
 from .reach import Reach, Reason, display_name, tape_reason
 from .slice import OutputSlice
-from .tables.apis import ROUND_TRIPS, Kind
+from .sources import Sources
+from .uses import ndarray_uses
+from .tables.apis import DISCRETE_ROUND_TRIPS, ROUND_TRIPS
 from .tables.entry_points import CALLABLE_APIS, CallableApi
 from .tapes import NO_TAPES, ModuleTapes, TapeFinder
 
@@ -52,9 +54,10 @@ class RawRoundTrip:
     scope: str  # ... and its id
     in_tape: bool  # written directly inside a tf.GradientTape block
     block: int = -1  # then: the innermost recording block (position in Scope.blocks)
+    ndarray_uses: tuple[str, ...] = ()  # uses of the result that need an ndarray (a fix to a tensor breaks them)
 
 
-class Dataflow(Reach, Evaluation, OutputSlice):
+class Dataflow(Reach, Evaluation, Sources, OutputSlice):
     def __init__(self, project: Project, extra_apis: tuple[CallableApi, ...] = ()) -> None:
         self.project = project
         self.resolver = Resolver(project, CALLABLE_APIS + extra_apis)
@@ -63,7 +66,7 @@ class Dataflow(Reach, Evaluation, OutputSlice):
         self.tainted_params: dict[Key, set[str]] = defaultdict(set)
         self.reached: dict[Key, Reason] = {}
         self.relevant: set[Key] = set()  # differentiated functions whose return is an output
-        self.returns: dict[Key, tuple[frozenset, bool]] = {}
+        self.returns: dict[Key, tuple[frozenset, frozenset]] = {}  # (parameters, sources) a return carries
         self.signatures: dict[Key, tuple] = {}
         self.dependents: dict[Key, set[Key]] = defaultdict(set)
         self.children: dict[Key, list[Key]] = defaultdict(list)
@@ -73,6 +76,7 @@ class Dataflow(Reach, Evaluation, OutputSlice):
         self.gradient_defined: set[Key] = set()  # custom-gradient bodies: their output never counts as cut
         self.evaluated: set[Key] = set()
         self.flows: dict[Key, set[int]] = {}  # per scope: the calls whose result reaches a differentiated output
+        self.tape_objects: dict[tuple, tuple[frozenset, frozenset]] = {}  # (key, block) -> (named, called)
         self.failed: dict[Key, Exception] = {}  # scopes whose analysis raised: dropped, reported per file
         self.queue: list[Key] = []
         self.queued: set[Key] = set()
@@ -195,14 +199,15 @@ class Dataflow(Reach, Evaluation, OutputSlice):
                 continue
             is_method = target.qualified.startswith("tensor.")
             inputs = call.receiver if is_method else [a for arg in call.args for a in arg.deps]
-            value = next((a for a in inputs if self.is_tainted(key, origin(a))), None)
+            value = next((a for a in inputs if self.is_tainted(key, origin(a)) or self.watched(key, scope, call, (a,))), None)
             if value is None:
                 continue
-            on_path = call.index in self.flows.get(key, ()) and target.kind != Kind.HOST_PREDICATE
+            on_path = call.index in self.flows.get(key, ()) and target.kind not in DISCRETE_ROUND_TRIPS
             reason = tape_reason(key, scope, recording) if recording else self.reached[key]
             yield RawRoundTrip(
                 key[0], call.index, kind, target.qualified, call.callee, value_name(scope, value), on_path, reason,
                 display_name(scope), scope.id, bool(recording), recording[-1] if recording else -1,
+                ndarray_uses(self.resolver, module, scope, call.index),
             )
 
 

@@ -6,21 +6,57 @@ intrinsic tensor source), by a local worklist over the reaching definitions.
 A function's return (which parameters reach it) makes calls
 context-sensitive one level deep.  A mixin of
 :class:`~tflint_grad.analysis.dataflow.Dataflow`, whose state it shares.
+
+Value kinds.  An origin element ``x`` is LIVE: a tensor with a recorded path
+from ``x``.  ``Cut(x)`` is CUT: a host value computed from such a tensor by a
+round-trip (or from a CUT value by numpy), what TensorFlow would differentiate
+once the round-trip is fixed.  An empty origin is STATIC, HOST or DISCRETE
+data: literals, shapes, host data, and the results of discrete operations
+(argmax, comparisons, integer casts, samples), which carry no gradient.  LIVE
+passes through unknown calls (a library may be TensorFlow-based); CUT stops
+there (``env.step(action)`` returns host data).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import NamedTuple
 
-from ..ir.model import PARAM, Call, Free, LambdaRef, Local, ModuleIR, Result, Scope, self_name
-from .calls import map_arguments
+from ..ir.model import NO_CONSTANT, PARAM, Call, Free, LambdaRef, Local, ModuleIR, Result, Scope, self_name
+from .calls import Target, map_arguments, slot_argument
 from .project import Definition
-from .tables.apis import Kind
+from .tables.apis import VARIABLE, CASTS, CUT_CARRIERS, DISCRETE_DTYPES, TRAINABLE_KEYWORD, Kind
 from .tables.entry_points import KERAS_TENSOR_ATTRIBUTES
 
 SOURCE = "<source>"
 EMPTY: frozenset = frozenset()
-NO_FLOW = (Kind.STATIC, Kind.OPAQUE, Kind.HOST_PREDICATE, Kind.SOURCE)
+NO_FLOW = (Kind.STATIC, Kind.OPAQUE, Kind.HOST_PREDICATE, Kind.HOST_DISCRETE, Kind.SOURCE)
+ROUND_TRIP_KINDS = (Kind.HOST_NUMERIC, Kind.CONVERSION)
+
+
+class Cut(NamedTuple):
+    """A CUT origin element: a host value computed from what ``of`` names by a round-trip."""
+
+    of: str
+
+
+SOURCES = frozenset({SOURCE, Cut(SOURCE)})
+LIVE_SOURCE = frozenset({SOURCE})
+
+
+def cut(origin: frozenset) -> frozenset:
+    """The origin of a round-trip's result: every element CUT."""
+    return frozenset(e if type(e) is Cut else Cut(e) for e in origin)
+
+
+def live(origin: frozenset) -> frozenset:
+    """The LIVE part of an origin (what passes through unknown code)."""
+    return frozenset(e for e in origin if type(e) is not Cut)
+
+
+def returned(params: frozenset, name: str) -> tuple[bool, bool]:
+    """Whether a function returns its parameter ``name`` LIVE, and whether CUT."""
+    return name in params, Cut(name) in params
 
 Key = tuple  # (path, scope id)
 
@@ -32,7 +68,7 @@ class Evaluation:
         origins, origin = self._local_origins(key, module, scope)
         self.origins[key] = origin
         returns = self._union(origin, scope.returns)
-        self.returns[key] = (frozenset(o for o in returns if o != SOURCE), SOURCE in returns)
+        self.returns[key] = (returns - SOURCES, returns & SOURCES)
         tainted_names = frozenset(
             scope.definitions[a.index].name for a, o in origins.items()
             if type(a) is Local and self.is_tainted(key, o))
@@ -45,7 +81,15 @@ class Evaluation:
         self._propagate_reach(key, module, scope, origin)
 
     def is_tainted(self, key: Key, origin: frozenset) -> bool:
-        return SOURCE in origin or bool(origin & self.tainted_params[key])
+        """LIVE or CUT: depends on a differentiable source."""
+        if not origin:
+            return False
+        params = self.tainted_params[key]
+        for element in origin:
+            name = element.of if type(element) is Cut else element
+            if name == SOURCE or name in params:
+                return True
+        return False
 
     def _local_origins(self, key: Key, module: ModuleIR, scope: Scope):
         """Origins of every definition and call of a scope, by a local worklist."""
@@ -124,19 +168,57 @@ class Evaluation:
                     return frozenset({SOURCE})
                 return self._union(origin, self._call_inputs(call))
             self.require(callee_key, key)
-            params, source = self.returns.get(callee_key, (EMPTY, False))
-            found = {SOURCE} if source else set()
+            params, sources = self.returns.get(callee_key, (EMPTY, EMPTY))
+            found = set(sources)
             for name, deps in map_arguments(definition.scope, call.args, target.skip):
-                if name in params:
+                as_live, as_cut = returned(params, name)
+                if as_live:
                     found |= self._union(origin, deps)
+                if as_cut:
+                    found |= cut(self._union(origin, deps))
             return frozenset(found)
         if target.kind == Kind.SOURCE:
-            return frozenset({SOURCE})
-        if target.kind in NO_FLOW:
+            return EMPTY if _untrainable(call) or self._made_per_call(key, scope, target) else LIVE_SOURCE
+        if target.kind in NO_FLOW or _discrete_cast(target.qualified, call):
             return EMPTY
-        if target.kind in (Kind.HOST_NUMERIC, Kind.CONVERSION) and not (key in self.reached or self.recording(key, scope, call)):
-            return EMPTY  # data made on the host outside differentiated code is just data
-        return self._union(origin, self._call_inputs(call))
+        watched = LIVE_SOURCE if self.watched(key, scope, call, self._call_inputs(call)) else EMPTY
+        if target.kind in ROUND_TRIP_KINDS:
+            if not (key in self.reached or self.recording(key, scope, call)):
+                return EMPTY  # data made on the host outside differentiated code is just data
+            return cut(self._union(origin, self._call_inputs(call)) | watched)
+        calls_source = self.object_call_source(key, module, scope, call, target)
+        if calls_source is not None:  # model(x): the object decides, not what its variable holds
+            arguments = self._union(origin, [a for arg in call.args for a in arg.deps])
+            return arguments | watched | (LIVE_SOURCE if calls_source else EMPTY)
+        carried, live_only = self.carried_inputs(module, scope, target, call, origin)
+        return self._union(origin, carried) | frozenset().union(*(live(origin(a)) for a in live_only)) | watched
+
+    def _made_per_call(self, key: Key, scope: Scope, target: Target) -> bool:
+        """A ``tf.Variable`` made inside a differentiated function (not a method, which may keep it
+        on ``self``) is fresh on every call: no gradient its caller asks for can name it."""
+        return target.qualified == VARIABLE and key in self.reached and scope.class_id is None and key not in self.tape_scopes
+
+    def carried_inputs(self, module: ModuleIR, scope: Scope, target: Target, call: Call, origin) -> tuple[list, list]:
+        """A flowing call's inputs: those it carries whole, and those it carries only LIVE
+        (host values handed to unknown code come back as host data).  A method of a
+        tensor, layer, distribution or module alias (``tfd = tfp.distributions``), or a
+        call of a layer, is TensorFlow code; a host object's (``env.step(action)``) is not."""
+        inputs = self._call_inputs(call)
+        if target.kind in ROUND_TRIP_KINDS or target.qualified.startswith(CUT_CARRIERS):
+            return inputs, []
+        if self._union(origin, call.receiver) or self._module_alias(module, scope, call.receiver):
+            return inputs, []
+        return list(call.receiver), [a for arg in call.args for a in arg.deps]
+
+    def _module_alias(self, module: ModuleIR, scope: Scope, receiver) -> bool:
+        """Whether a receiver is bound to an imported name (``tfd = tfp.distributions``)."""
+        for made_in, definition in self.resolver.definitions(module, scope, receiver) or ():
+            for atom in definition.deps:
+                if type(atom) is Free:
+                    binding = self.project.lookup(module, made_in, atom.name)
+                    if binding is not None and binding.kind == "qualified":
+                        return True
+        return False
 
     @staticmethod
     def _union(origin, deps) -> frozenset:
@@ -175,3 +257,23 @@ class Evaluation:
         for attr, deps in scope.self_attrs.items():
             tainted = any(self.is_tainted(key, origin(a)) for a in deps)
             table[attr] = table.get(attr, False) or tainted
+
+
+def _untrainable(call: Call) -> bool:
+    """``tf.Variable(v, trainable=False)``, ``add_weight(..., trainable=False)``: no gradient source."""
+    return any(arg.keyword == TRAINABLE_KEYWORD and arg.constant is False for arg in call.args)
+
+
+def _discrete_cast(qualified: str, call: Call) -> bool:
+    """``tf.cast(x, tf.int32)``, ``x.astype(int)``: a cast to a dtype that carries no gradient."""
+    position = CASTS.get(qualified)
+    if position is None:
+        return False
+    dtype = slot_argument(call, position, "dtype")
+    if dtype is None:
+        return False
+    if isinstance(dtype.constant, str) and dtype.constant != NO_CONSTANT:
+        name = dtype.constant
+    else:
+        name = dtype.ref.dotted if dtype.ref else None
+    return name is not None and name.rsplit(".", 1)[-1] in DISCRETE_DTYPES

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from ..ir.model import Call, ModuleIR, Scope
 from .calls import map_arguments, slot_argument
 from .project import Definition
+from .sources import is_discrete_layer
+from .tables.apis import NON_TENSOR_PARAMS
 from .tables.entry_points import CLASS_METHODS, GRADIENT_DEFINING, CallableApi, class_family
 
 Key = tuple  # (path, scope id)
@@ -40,11 +42,13 @@ class Reach:
     def _seed_module(self, module: ModuleIR) -> None:
         for info in module.classes.values():
             family = self.family((module.path, info.id))
+            if family and is_discrete_layer(self.project, Definition(module, info.id, True)):
+                continue
             for entry in CLASS_METHODS:
                 method = info.methods.get(entry.method)
                 if family == entry.family and method is not None:
                     scope = module.scopes[method]
-                    params = self._tensor_params(scope, 1, entry.tensor_params)
+                    params = self._tensor_params(scope, 1, entry.tensor_params) - NON_TENSOR_PARAMS
                     reason = Reason("class", module.path, info.index, f"{info.name}.{entry.method}", info.name)
                     self.reach((module.path, method), reason, params, entry.output)
         for scope in module.scopes.values():

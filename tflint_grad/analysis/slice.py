@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ..ir.model import Call, Free, Local, ModuleIR, Result, Scope
 from .calls import map_arguments
-from .evaluate import EMPTY, NO_FLOW
+from .evaluate import EMPTY, NO_FLOW, live, returned
 
 Key = tuple  # (path, scope id)
 
@@ -58,8 +58,11 @@ class OutputSlice:
             if differentiated and callee_key in self.reached and callee_key not in self.relevant | self.gradient_defined:
                 self.relevant.add(callee_key)
                 self.enqueue(callee_key)
-            params = self.returns.get(callee_key, (EMPTY, False))[0]
-            return [a for name, deps in map_arguments(definition.scope, call.args, target.skip) if name in params for a in deps]
+            params = self.returns.get(callee_key, (EMPTY, EMPTY))[0]
+            return [a for name, deps in map_arguments(definition.scope, call.args, target.skip)
+                    if any(returned(params, name)) for a in deps]
         if target.kind in NO_FLOW:
             return []
-        return self._call_inputs(call)
+        origin = self.origins[key]
+        carried, live_only = self.carried_inputs(module, scope, target, call, origin)
+        return carried + [a for a in live_only if live(origin(a))]

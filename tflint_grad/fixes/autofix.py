@@ -91,6 +91,15 @@ def suggestion(raw: RawRoundTrip, located: Located) -> str | None:
 
 
 def fix_for(raw: RawRoundTrip, node: cst.Call, located: Located) -> Fix | None:
+    """The fix of a finding; unsafe, saying why, where a use of the result needs the ndarray."""
+    fix = _fix_for(raw, node, located)
+    if fix is None or not raw.ndarray_uses:
+        return fix
+    why = ", ".join(raw.ndarray_uses)
+    return Fix(f"{fix.description} (unsafe: the result is used as an ndarray: {why})", fix.edits, safe=False)
+
+
+def _fix_for(raw: RawRoundTrip, node: cst.Call, located: Located) -> Fix | None:
     if raw.kind == "numpy-call":
         replacement = replacement_for(raw.qualified)
         if replacement is not None and _arguments_fit(node, replacement):

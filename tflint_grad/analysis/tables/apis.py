@@ -13,7 +13,8 @@ from enum import Enum
 
 class Kind(Enum):
     HOST_NUMERIC = "host-numeric"  # numpy/math/scipy math: a round-trip, result depends on the args
-    HOST_PREDICATE = "host-predicate"  # numpy/math test: a round-trip, result carries no gradient
+    HOST_PREDICATE = "host-predicate"  # numpy/math test or sample: a round-trip, result carries no gradient
+    HOST_DISCRETE = "host-discrete"  # int(), bool(), np.int32(): a conversion whose result is discrete
     CONVERSION = "conversion"  # np.asarray, float(), .numpy(): a round-trip, result depends on the arg
     STATIC = "static"  # shapes, dtypes, len(): never a tensor, not a round-trip
     OPAQUE = "opaque"  # a tensor op whose result carries no gradient (random, zeros, argmax, print)
@@ -24,7 +25,12 @@ class Kind(Enum):
 # Operations the IR records like calls (``Call.operator``): comparisons give booleans, never a gradient.
 OPERATORS = {"compare": Kind.OPAQUE}
 
-ROUND_TRIPS = {Kind.HOST_NUMERIC: "numpy-call", Kind.HOST_PREDICATE: "numpy-call", Kind.CONVERSION: "conversion"}
+ROUND_TRIPS = {
+    Kind.HOST_NUMERIC: "numpy-call", Kind.HOST_PREDICATE: "numpy-call",
+    Kind.CONVERSION: "conversion", Kind.HOST_DISCRETE: "conversion",
+}
+# Round-trips whose result carries no gradient, wherever it goes: never a cut.
+DISCRETE_ROUND_TRIPS = (Kind.HOST_PREDICATE, Kind.HOST_DISCRETE)
 
 # Methods called on a value, by name.
 METHODS = {
@@ -38,7 +44,15 @@ METHODS = {
     "assign_add": Kind.OPAQUE,
     "assign_sub": Kind.OPAQUE,
     "sample": Kind.PROPAGATE,
+    # Keras methods that return host data (an ndarray or a Python number).
+    "predict": Kind.CONVERSION,
+    "predict_on_batch": Kind.CONVERSION,
+    "add_weight": Kind.SOURCE,
+    "add_variable": Kind.SOURCE,
 }
+
+# Sources made with ``trainable=False`` carry no gradient (``tf.Variable(0, trainable=False)``).
+TRAINABLE_KEYWORD = "trainable"
 
 _HOST_PREDICATES = (
     "isfinite isnan isinf isneginf isposinf isreal iscomplex all any argmax argmin argsort "
@@ -50,10 +64,21 @@ _HOST_PREDICATES = (
 _NUMPY_STATIC = "shape ndim size finfo iinfo dtype result_type issubdtype promote_types can_cast isscalar".split()
 _CONVERSIONS = (
     "numpy.array numpy.asarray numpy.asanyarray numpy.ascontiguousarray numpy.asfarray "
-    "numpy.float16 numpy.float32 numpy.float64 numpy.float128 numpy.int8 numpy.int16 numpy.int32 "
-    "numpy.int64 numpy.uint8 numpy.bool_ numpy.complex64 numpy.complex128 numpy.copy "
-    "builtins.float builtins.int builtins.bool builtins.complex"
+    "numpy.float16 numpy.float32 numpy.float64 numpy.float128 numpy.complex64 numpy.complex128 numpy.copy "
+    "builtins.float builtins.complex "
+    "keras.ops.convert_to_numpy keras.backend.convert_to_numpy keras.backend.get_value keras.backend.eval"
 ).split()
+_DISCRETE_CONVERSIONS = (
+    "numpy.int8 numpy.int16 numpy.int32 numpy.int64 numpy.uint8 numpy.uint16 numpy.uint32 numpy.uint64 "
+    "numpy.intp numpy.bool_ numpy.bool builtins.int builtins.bool"
+).split()
+# dtypes whose values carry no gradient: ``tf.cast(x, tf.int32)`` is discrete.
+DISCRETE_DTYPES = frozenset(
+    "int8 int16 int32 int64 uint8 uint16 uint32 uint64 bool string".split()
+    + ["int", "bool", "str"]
+)
+# Integer casts: their ``dtype`` argument (by keyword or position) decides.
+CASTS = {"tensorflow.cast": 1, "keras.ops.cast": 1, "tensorflow.saturate_cast": 1, "tensor.astype": 0}
 _BUILTIN_STATIC = (
     "len isinstance issubclass type hasattr callable id print repr str format hash range "
     "vars dir getattr setattr open iter next super object"
@@ -70,19 +95,29 @@ _TF_OPAQUE = (
     "name_scope device py_function numpy_function"
 ).split()
 
+VARIABLE = "tensorflow.Variable"
 EXACT: dict[str, Kind] = {
     **{f"numpy.{name}": Kind.HOST_PREDICATE for name in _HOST_PREDICATES},
     **{f"math.{name}": Kind.HOST_PREDICATE for name in "isfinite isnan isinf floor ceil trunc isclose copysign".split()},
     **{f"numpy.{name}": Kind.STATIC for name in _NUMPY_STATIC},
     **{name: Kind.CONVERSION for name in _CONVERSIONS},
+    **{name: Kind.HOST_DISCRETE for name in _DISCRETE_CONVERSIONS},
     **{f"builtins.{name}": Kind.STATIC for name in _BUILTIN_STATIC},
     **{f"tensorflow.{name}": Kind.STATIC for name in _TF_STATIC},
     **{f"tensorflow.{name}": Kind.OPAQUE for name in _TF_OPAQUE},
-    "tensorflow.Variable": Kind.SOURCE,
+    VARIABLE: Kind.SOURCE,
     "tensorflow_probability.util.TransformedVariable": Kind.SOURCE,
     "tensorflow_probability.util.DeferredTensor": Kind.SOURCE,
     "keras.backend.epsilon": Kind.STATIC,
     "keras.backend.floatx": Kind.STATIC,
+    "keras.backend.int_shape": Kind.STATIC,
+    "keras.ops.shape": Kind.STATIC,
+    "keras.ops.ndim": Kind.STATIC,
+    "keras.backend.standardize_dtype": Kind.STATIC,
+    "keras.backend.is_tensor": Kind.STATIC,
+    "tensorflow.saved_model.load": Kind.SOURCE,
+    "tensorflow_hub.KerasLayer": Kind.SOURCE,
+    "tensorflow_hub.load": Kind.SOURCE,
 }
 
 # (prefix, kind, authoritative): the first matching prefix decides.  An
@@ -90,11 +125,16 @@ EXACT: dict[str, Kind] = {
 # project; a non-authoritative one only applies to code outside the project
 # (so analysing TensorFlow Probability itself descends into its functions).
 PREFIXES: tuple[tuple[str, Kind, bool], ...] = (
+    ("numpy.random.", Kind.HOST_PREDICATE, True),  # a sample carries no gradient
+    ("numpy.char.", Kind.HOST_PREDICATE, True),  # strings carry no gradient
+    ("numpy.strings.", Kind.HOST_PREDICATE, True),
     ("numpy.", Kind.HOST_NUMERIC, True),
     ("math.", Kind.HOST_NUMERIC, True),
+    ("random.", Kind.HOST_PREDICATE, True),
     ("scipy.", Kind.HOST_NUMERIC, True),
     ("builtins.", Kind.PROPAGATE, True),
     ("tensorflow.random.", Kind.OPAQUE, True),
+    ("tensorflow.strings.", Kind.OPAQUE, True),
     ("tensorflow.debugging.", Kind.OPAQUE, True),
     ("tensorflow.summary.", Kind.OPAQUE, True),
     ("tensorflow.io.", Kind.OPAQUE, True),
@@ -107,6 +147,9 @@ PREFIXES: tuple[tuple[str, Kind, bool], ...] = (
     ("keras.Model", Kind.SOURCE, True),
     ("keras.Sequential", Kind.SOURCE, True),
     ("keras.Input", Kind.SOURCE, True),
+    ("keras.random.", Kind.OPAQUE, True),
+    ("sonnet.optimizers.", Kind.OPAQUE, True),
+    ("sonnet.", Kind.SOURCE, True),  # Sonnet modules hold their variables
     ("keras.applications.", Kind.SOURCE, True),
     ("keras.optimizers.", Kind.OPAQUE, True),
     ("keras.metrics.", Kind.OPAQUE, True),
@@ -134,6 +177,26 @@ ALIASES: tuple[tuple[str, str], ...] = (
     ("tensorflow.math.", "tensorflow."),
     ("tensorflow_probability.python.", "tensorflow_probability."),
 )
+
+# Calls whose result carries a host value computed from a tensor (CUT) on: what
+# TensorFlow would differentiate once fixed.  Unknown code given host values
+# (``env.step(action)``) returns host data.
+CUT_CARRIERS = ("tensorflow.", "keras.", "tensorflow_probability.", "builtins.")
+
+# Uses that need an ndarray (a fix that makes the value a tensor breaks them, see uses.py):
+# calls that take it, and the methods a tensor also has (any other method is ndarray-only).
+NDARRAY_CONSUMERS = ("numpy.random.", "random.", "json.", "matplotlib.", "pandas.", "seaborn.", "pickle.")
+TENSOR_METHODS = frozenset(
+    "numpy shape dtype get_shape set_shape eval ref consumers device __array__ __len__ __getitem__".split()
+)
+
+# Parameters Keras fills with flags and masks: never a differentiable tensor.
+NON_TENSOR_PARAMS = frozenset({"training", "mask"})
+# Keras layers that take strings or integer ids: their ``call`` is not differentiated.
+DISCRETE_LAYERS = frozenset({
+    "StringLookup", "IntegerLookup", "IndexLookup", "TextVectorization", "Hashing", "HashedCrossing",
+    "CategoryEncoding", "Discretization",
+})
 
 # Code generated for other backends is not TensorFlow (TFP's numpy/JAX substrates).
 NOT_TENSORFLOW = ("tensorflow_probability.substrates.", "tensorflow_probability.internal.backend.")

@@ -35,6 +35,7 @@ class Tag(str, Enum):
 EFFECT_OF_KIND = {
     Kind.HOST_NUMERIC: Effect.HOST,
     Kind.HOST_PREDICATE: Effect.HOST,
+    Kind.HOST_DISCRETE: Effect.HOST,
     Kind.CONVERSION: Effect.HOST,
     Kind.STATIC: Effect.STATIC,
     Kind.OPAQUE: Effect.BLOCKS,
@@ -72,6 +73,6 @@ def tags_of(kind: Kind, qualified: str) -> frozenset[Tag]:
     for prefix, more in PREFIX_TAGS:
         if qualified.startswith(prefix):
             tags |= more
-    if kind is Kind.HOST_PREDICATE:
+    if kind in (Kind.HOST_PREDICATE, Kind.HOST_DISCRETE):
         tags.add(Tag.NONDIFFERENTIABLE)
     return frozenset(tags)
