@@ -87,7 +87,7 @@ class Session:
             imported = {
                 found
                 for path in batch if path in summaries
-                for name in summaries[path].imports.values()
+                for name in (*summaries[path].imports.values(), *summaries[path].star_imports)
                 for found in imported_paths(
                     absolute_import(module_name(path), summaries[path].is_package, name), by_module)
             }

@@ -116,6 +116,12 @@ class Evaluation:
 
     def _call_origin(self, key: Key, module: ModuleIR, scope: Scope, call: Call, origin) -> frozenset:
         target = self.resolver.call(module, scope, call)
+        if target.also:  # a callable value that may be any of several (callees.py): what any returns
+            return frozenset().union(*(self._target_origin(key, module, scope, call, each, origin)
+                                       for each in target.alternatives()))
+        return self._target_origin(key, module, scope, call, target, origin)
+
+    def _target_origin(self, key: Key, module: ModuleIR, scope: Scope, call: Call, target, origin) -> frozenset:
         if target.definition is not None:
             definition = target.definition
             callee_key = (definition.module.path, definition.id)
