@@ -67,13 +67,13 @@ class Callees:
 
     @staticmethod
     def _bound(target: Target, ref: CallableRef | None, module: ModuleIR) -> Target:
-        """A target as ``ref`` hands it over: its partial arguments bound, and an API
-        function marked with the place it is named, unless it was named earlier."""
+        """A target as ``ref`` hands it over: its partial arguments bound, and marked with
+        the place it is named as a value, unless it was named earlier."""
         if ref is None:
             return target
         if ref.bound or ref.bound_keywords:
             target = replace(target, skip=target.skip + ref.bound, bound_keywords=target.bound_keywords + ref.bound_keywords)
-        if target.definition is None and target.handover is None and ref.dotted is not None:
+        if target.handover is None and ref.dotted is not None and ref.site >= 0:
             target = replace(target, handover=Handover(module.path, ref.site, ref.dotted))
         return target
 

@@ -61,9 +61,10 @@ class Resolver(Callees):
     def _resolve_call(self, module: ModuleIR, scope: Scope, call: Call) -> Target:
         if call.operator is not None:
             return Target(OPERATORS[call.operator], f"<{call.operator}>")
-        if call.callee is None:  # table[name](x), make_loss()(y, p)
+        if call.callee is None:  # table[name](x), make_loss()(y, p), Model().method(x)
             if call.attr:
-                return self._method(call.attr)
+                method = self._instance_method(module, scope, call.receiver, call.attr)
+                return Target(definition=method, skip=bound_skip(method, True)) if method else self._method(call.attr)
             return any_of(self.callees(module, scope, None, call.receiver)) or UNKNOWN
         binding, rest = self.project.lookup_dotted(module, scope, call.callee)
         head = call.callee.partition(".")[0]
@@ -168,10 +169,12 @@ class Resolver(Callees):
         return definitions[0][0], definitions[0][1].deps[0]
 
     def _instance_method(self, module: ModuleIR, scope: Scope, atoms: Deps, method: str) -> ProjectDefinition | None:
-        """``d = Density(0.0)`` then ``d.log_prob``: the method of the project class ``d`` was made from."""
+        """``d = Density(0.0)`` then ``d.log_prob`` (or ``Density(0.0).log_prob``): the method of
+        the project class the receiver was made from."""
         if not method or "." in method:
             return None
-        source = self.single_source(module, scope, atoms)
+        made_here = len(atoms) == 1 and isinstance(atoms[0], Result)  # Model().log_prob
+        source = (scope, atoms[0]) if made_here else self.single_source(module, scope, atoms)
         if source is None or not isinstance(source[1], Result):
             return None
         made_in, result = source

@@ -9,7 +9,7 @@ and tensor-ness on to project functions, across files.  A mixin of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..ir.model import Call, ModuleIR, Scope
 from .calls import map_arguments, slot_argument
@@ -30,6 +30,7 @@ class Reason:
     api: str = ""  # the API as written ("tfp.vi.monte_carlo_variational_loss") or the class name
     slot: str = ""  # "target_log_prob_fn"
     via: tuple[str, ...] = ()  # callers between the entry function and this one
+    handed: tuple = ()  # (called as, path, locator): a function reached as a value, where it was handed over
 
 
 class Reach:
@@ -111,7 +112,10 @@ class Reach:
                         name for name, deps in map_arguments(definition.scope, call.args, each.skip)
                         if any(self.is_tainted(key, origin(a)) for a in deps)
                     }
-                    self.reach((definition.module.path, definition.id), self._via(key, scope, call), params)
+                    reason = self._via(key, scope, call)
+                    if each.handover is not None and call.callee:  # loss_fn(y, p): say where loss_fn came from
+                        reason = replace(reason, handed=(call.callee, each.handover.path, each.handover.site))
+                    self.reach((definition.module.path, definition.id), reason, params)
 
     def _via(self, key: Key, scope: Scope, call: Call) -> Reason:
         recording = self.recording(key, scope, call)

@@ -11,9 +11,10 @@ from .tables.entry_points import CallableApi
 
 @dataclass(frozen=True)
 class Handover:
-    """Where a numpy function was handed over as a value (``Dense(activation=np.tanh)``,
-    ``act = np.tanh``): the node it is written in and its text there ("" for the whole
-    node, as for ``getattr(np, name)``).  A cut it makes is reported there."""
+    """Where a function was handed over as a value (``Dense(activation=np.tanh)``,
+    ``act = np.tanh``, ``Trainer(log_cosh)``): the node it is written in and its text
+    there ("" for the whole node, as for ``getattr(np, name)``).  A cut a numpy
+    function makes is reported there."""
 
     path: str
     site: int
@@ -29,8 +30,8 @@ class Target:
     ``skip`` counts parameters already bound (``self`` of a bound method,
     ``functools.partial`` arguments).  A callable held in a variable, a
     parameter or a container may be any of several: the first is the target,
-    ``also`` the others.  ``handover`` is set for an API function reached as a
-    value.
+    ``also`` the others.  ``handover`` is where a function reached as a value
+    was named (``Trainer(log_cosh)``, ``act = np.tanh``).
     """
 
     kind: Kind | None = None

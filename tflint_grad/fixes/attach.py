@@ -184,7 +184,7 @@ def _context(raw: RawRoundTrip, locate: Callable[[str], Located]) -> str:
         applied = locate(note.applied_path)
         where = _line(applied, applied.span_of(note.applied_call).start)
         if note.applied_path != raw.path:
-            where = f"{os.path.relpath(note.applied_path) if os.path.isabs(note.applied_path) else note.applied_path}, {where}"
+            where = f"{_shown(note.applied_path)}, {where}"
         done = f"handed over here as a value and applied at {where}"
     else:
         done = f"handed over here as a value to {note.api}"
@@ -195,6 +195,24 @@ def _context(raw: RawRoundTrip, locate: Callable[[str], Located]) -> str:
 
 
 def _reached(raw: RawRoundTrip, locate: Callable[[str], Located]) -> str:
+    """Why the code of the round-trip is differentiated; for a function reached as a value
+    (``self.loss_fn(y, p)``), also where it was handed over."""
+    said = _differentiated(raw, locate)
+    if not raw.reason.handed or not said.startswith(raw.function + " is "):
+        return said
+    called, path, site = raw.reason.handed
+    located = locate(path)
+    where = _line(located, located.span_of(site).start)
+    if path != raw.path:
+        where = f"{_shown(path)}, {where}"
+    return f"{raw.function} is handed over at {where} and called as {called}; it{said[len(raw.function):]}"
+
+
+def _shown(path: str) -> str:
+    return os.path.relpath(path) if os.path.isabs(path) else path
+
+
+def _differentiated(raw: RawRoundTrip, locate: Callable[[str], Located]) -> str:
     reason = raw.reason
     where = _where(reason, raw.path, locate)
     if raw.in_tape:
