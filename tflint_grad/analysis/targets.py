@@ -30,8 +30,8 @@ class Target:
     ``skip`` counts parameters already bound (``self`` of a bound method,
     ``functools.partial`` arguments).  A callable held in a variable, a
     parameter or a container may be any of several: the first is the target,
-    ``also`` the others.  ``handover`` is where a function reached as a value
-    was named (``Trainer(log_cosh)``, ``act = np.tanh``).
+    ``also`` the others (``by_value``).  ``handover`` is where a function
+    reached as a value was named (``Trainer(log_cosh)``, ``act = np.tanh``).
     """
 
     kind: Kind | None = None
@@ -42,6 +42,7 @@ class Target:
     api: CallableApi | None = None
     also: tuple[Target, ...] = ()
     handover: Handover | None = None
+    by_value: bool = False  # found by following a value (a variable, parameter, attribute) to what it holds
 
     def alternatives(self) -> tuple[Target, ...]:
         return (self, *self.also)
@@ -57,8 +58,8 @@ IN_PROGRESS = Target(Kind.PROPAGATE, "<resolving>")
 
 
 def any_of(targets: tuple[Target, ...]) -> Target | None:
-    """One target standing for several possible callees."""
-    return replace(targets[0], also=tuple(targets[1:])) if targets else None
+    """The target of a call of a value: one standing for every callee the value may hold."""
+    return replace(targets[0], also=tuple(targets[1:]), by_value=True) if targets else None
 
 
 def bound_skip(method: ProjectDefinition, through_instance: bool) -> int:
