@@ -120,6 +120,26 @@ def test_numpy_re_exported_by_a_project_module_is_numpy(package):
     assert "grow on tensor 'w' cuts the gradient: inside the tf.GradientTape block (line 6); use tf.exp" in result.stdout
 
 
+def test_a_module_in_a_namespace_package_is_found_under_the_importers_root(tmp_path):
+    """``sub/detection/models/net.py`` with no ``__init__.py`` anywhere, imported from ``sub/train.py``."""
+    (tmp_path / "pyproject.toml").write_text("")
+    models = tmp_path / "sub" / "detection" / "models"
+    models.mkdir(parents=True)
+    (models / "net.py").write_text("import numpy as np\nimport tensorflow as tf\n\n\ndef squash(x):\n    return np.tanh(x)\n")
+    (tmp_path / "sub" / "train.py").write_text(textwrap.dedent("""\
+        import tensorflow as tf
+        from detection.models.net import squash
+
+        w = tf.Variable(1.0)
+        with tf.GradientTape() as tape:
+            out = squash(w)
+        tape.gradient(out, w)
+        """))
+    result = run_cli("sub", "--no-cache", cwd=tmp_path)
+    assert findings(result.stdout, "sub/detection/models/net.py") == [("6:12", "TFG001")]
+    assert "squash is reached from the tf.GradientTape block (sub/train.py:5)" in result.stdout
+
+
 # --- the cache --------------------------------------------------------------------------
 
 

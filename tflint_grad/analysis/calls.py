@@ -3,9 +3,12 @@
 Shared by the gradient analysis (``dataflow.py``) and the tape facts.  A name
 is followed through the definitions that reach the call (``d = Density(0.0)``
 then ``d.log_prob``; ``target = functools.partial(f, data)`` then
-``api(target)``).  Resolution that depends on itself (``for ...: d =
-d.copy()``, where the loop brings the definition back to its own call) gets a
-defined answer: while a call is being resolved it reads as unknown.
+``api(target)``); a call of a value (a parameter, ``self.loss_fn``,
+``table[name]``) resolves to every function it may hold (``callees.py``).
+Methods bind as Python binds them (``bound_skip``).  Resolution that depends
+on itself (``for ...: d = d.copy()``, where the loop brings the definition
+back to its own call) gets a defined answer: while a call is being resolved
+it reads as unknown.
 """
 
 from __future__ import annotations

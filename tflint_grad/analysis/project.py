@@ -87,13 +87,27 @@ class Project:
             self.names[summary.path], self.roots[summary.path] = name, root
             self.modules.setdefault(name, []).append(summary)
         self.packages = frozenset(name.split(".")[0] for name in self.modules)
+        self.by_path = {os.path.abspath(summary.path): summary for summary in summaries}
+        self._namespaced: dict[tuple[str, str], ModuleIR | None] = {}
 
     def _module(self, name: str, near: ModuleIR | None) -> ModuleIR | None:
         candidates = self.modules.get(name)
         if not candidates:
-            return None
+            return self._in_namespace_package(name, near) if near is not None else None
         root = self.roots.get(near.path) if near is not None else None
         return next((m for m in candidates if self.roots[m.path] == root), candidates[0])
+
+    def _in_namespace_package(self, name: str, near: ModuleIR) -> ModuleIR | None:
+        """``from detection.models import net`` where ``detection`` is a folder without an
+        ``__init__.py`` (a namespace package) under the importer's import root."""
+        root = self.roots.get(near.path)
+        if root is None:
+            return None
+        key = (name, root)
+        if key not in self._namespaced:
+            base = os.path.join(root, *name.split("."))
+            self._namespaced[key] = self.by_path.get(base + ".py") or self.by_path.get(os.path.join(base, "__init__.py"))
+        return self._namespaced[key]
 
     # -- names inside one module ---------------------------------------------
     def lookup(self, module: ModuleIR, scope: Scope, name: str) -> Binding | None:
