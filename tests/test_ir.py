@@ -176,6 +176,21 @@ SNAPSHOTS = {
           return y#2
         """,
     ),
+    "a yielded value is what the generator returns; the value sent in is nothing": (
+        """
+        def g(v):
+            got = yield np.exp(v)
+            yield from h(got)
+        """,
+        """
+        g:
+          v#0 param <- -
+          got#1 assign <- -
+          c2 np.exp(v#0) on free np
+          c3 h(got#1) on free h
+          return c2, c3
+        """,
+    ),
     "a comparison keeps its operands": (
         """
         def f(x):
@@ -211,3 +226,56 @@ def test_module_ir_survives_a_pickle_round_trip():
     again = pickle.loads(pickle.dumps(ir))
     assert again == ir and again.version == IR_VERSION
     assert again.scopes["f"].definitions == ir.scopes["f"].definitions
+
+
+def _module(source: str):
+    return build_ir(cst.parse_module(textwrap.dedent(source).lstrip()), "pkg/m.py")[0]
+
+
+def test_star_imports_are_kept_in_order_relative_ones_with_their_dots():
+    ir = _module("""
+        from .helpers import *
+        from numpy import *
+        from os import path
+        """)
+    assert ir.star_imports == (".helpers", "numpy")
+    assert ir.imports == {"path": "os.path"}
+
+
+def test_bindings_keep_the_callables_their_dependencies_lose():
+    ir = _module("""
+        act = np.tanh
+        table = {"a": np.exp, "b": lambda z: z, "n": 3}
+        chosen = table["a"] if flag else tf.tanh
+        plain = helper
+        made = make_loss(2.0)
+
+        class Trainer:
+            def __init__(self, fn):
+                self.fn = fn
+                self.act = np.sinh
+
+        def factory():
+            return np.cosh
+        """)
+    top = ir.scopes["<module>"]
+    refs = {d.name: d.ref for d in top.definitions}
+    assert refs["act"].dotted == "np.tanh" and refs["act"].site == top.definitions[0].statement
+    assert [r.dotted for r in refs["table"].items] == ["np.exp", None]
+    assert refs["table"].items[1].scope.startswith("<lambda@")
+    assert [r.dotted for r in refs["chosen"].items] == ["table", "tf.tanh"]
+    assert refs["plain"] is None and refs["made"] is None  # a name and a call result are atoms already
+    init = ir.scopes["Trainer.__init__"]
+    assert [r.dotted for r in init.self_attr_refs["act"]] == ["np.sinh"] and "fn" not in init.self_attr_refs
+    assert [r.dotted for r in ir.scopes["factory"].return_refs] == ["np.cosh"]
+
+
+def test_container_and_subscript_arguments_name_their_callables():
+    ir = _module("""
+        model.compile(loss={"main": main_loss, "aux": aux_loss}, metrics=[acc])
+        step(ACTIVATIONS[name], x)
+        """)
+    compile_call, step_call = (c for c in ir.scopes["<module>"].calls if c.callee in ("model.compile", "step"))
+    assert [r.dotted for r in compile_call.args[0].ref.items] == ["main_loss", "aux_loss"]
+    assert compile_call.args[0].ref.site == compile_call.index
+    assert step_call.args[0].ref.dotted == "ACTIVATIONS"

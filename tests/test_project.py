@@ -96,6 +96,51 @@ def test_a_fix_in_project_context_writes_only_the_files_named(package):
     assert (package / "train.py").read_text() == TRAIN
 
 
+def test_a_star_imported_helper_is_analysed_with_the_file_that_imports_it(package):
+    (package / "train.py").write_text(TRAIN.replace("from mylib.losses import loss", "from mylib.losses import *"))
+    result = run_cli("train.py", "--no-cache", cwd=package)
+    assert result.stdout == ("Also 3 findings in 1 file not named, in code that the files named differentiate: "
+                             "mylib/losses.py (3); name it to see them.\n")
+    assert findings(run_cli("mylib/losses.py", "--no-cache", cwd=package).stdout) == CUTS
+
+
+def test_numpy_re_exported_by_a_project_module_is_numpy(package):
+    (package / "mylib" / "numerics.py").write_text("import numpy as np\nfrom numpy import exp as grow\n")
+    (package / "fit.py").write_text(textwrap.dedent("""\
+        import tensorflow as tf
+        from mylib.numerics import np, grow
+        from mylib import numerics
+
+        w = tf.Variable(1.0)
+        with tf.GradientTape() as tape:
+            loss = np.tanh(w) + grow(w) + numerics.np.sinh(w) + np.sqrt(2.0)
+        tape.gradient(loss, w)
+        """))
+    result = run_cli("fit.py", "--no-cache", cwd=package)
+    assert findings(result.stdout, "fit.py") == [("7:12", "TFG001"), ("7:25", "TFG001"), ("7:35", "TFG001")]
+    assert "grow on tensor 'w' cuts the gradient: inside the tf.GradientTape block (line 6); use tf.exp" in result.stdout
+
+
+def test_a_module_in_a_namespace_package_is_found_under_the_importers_root(tmp_path):
+    """``sub/detection/models/net.py`` with no ``__init__.py`` anywhere, imported from ``sub/train.py``."""
+    (tmp_path / "pyproject.toml").write_text("")
+    models = tmp_path / "sub" / "detection" / "models"
+    models.mkdir(parents=True)
+    (models / "net.py").write_text("import numpy as np\nimport tensorflow as tf\n\n\ndef squash(x):\n    return np.tanh(x)\n")
+    (tmp_path / "sub" / "train.py").write_text(textwrap.dedent("""\
+        import tensorflow as tf
+        from detection.models.net import squash
+
+        w = tf.Variable(1.0)
+        with tf.GradientTape() as tape:
+            out = squash(w)
+        tape.gradient(out, w)
+        """))
+    result = run_cli("sub", "--no-cache", cwd=tmp_path)
+    assert findings(result.stdout, "sub/detection/models/net.py") == [("6:12", "TFG001")]
+    assert "squash is reached from the tf.GradientTape block (sub/train.py:5)" in result.stdout
+
+
 # --- the cache --------------------------------------------------------------------------
 
 

@@ -3,54 +3,35 @@
 Shared by the gradient analysis (``dataflow.py``) and the tape facts.  A name
 is followed through the definitions that reach the call (``d = Density(0.0)``
 then ``d.log_prob``; ``target = functools.partial(f, data)`` then
-``api(target)``).  Resolution that depends on itself (``for ...: d =
-d.copy()``, where the loop brings the definition back to its own call) gets a
-defined answer: while a call is being resolved it reads as unknown.
+``api(target)``); a call of a value (a parameter, ``self.loss_fn``,
+``table[name]``) resolves to every function it may hold (``callees.py``).
+Methods bind as Python binds them (``bound_skip``).  Resolution that depends
+on itself (``for ...: d = d.copy()``, where the loop brings the definition
+back to its own call) gets a defined answer: while a call is being resolved
+it reads as unknown.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ..ir.model import (
-    JOIN, Arg, Call, CallableRef, Definition, Deps, Free, LambdaRef, Local, ModuleIR, Result, Scope,
-    partial_ref, positional_args, self_name,
+    JOIN, Arg, Call, CallableRef, Definition, Deps, Free, Local, ModuleIR, Result, Scope, bound_arguments,
+    positional_args, self_name,
 )
-from .tables.apis import METHODS, OPERATORS, Kind, classify, qualify
+from .callees import Callees, class_name
+from .targets import IN_PROGRESS, UNKNOWN, Target, any_of, bound_skip
+from .tables.apis import METHODS, OPERATORS, Kind, classify, normalize, qualify
 from .tables.entry_points import CallableApi, find_callable_api, find_method_api
 from .project import Definition as ProjectDefinition
 from .project import Project
 
 
-@dataclass(frozen=True)
-class Target:
-    """What a call (or a callable reference) resolves to.
-
-    Exactly one of ``kind`` (an API or value call, see ``apis.Kind``) and
-    ``definition`` (a function, lambda or class in the project) is set.
-    ``skip`` counts parameters already bound (``self`` of a bound method,
-    ``functools.partial`` arguments).
-    """
-
-    kind: Kind | None = None
-    qualified: str = ""
-    definition: ProjectDefinition | None = None
-    skip: int = 0
-    bound_keywords: tuple[str, ...] = ()
-    api: CallableApi | None = None
-
-
-UNKNOWN = Target(Kind.PROPAGATE)
-MAX_REFERENCE_HOPS = 4  # target = f; g = target; api(g): names followed, then given up
-IN_PROGRESS = Target(Kind.PROPAGATE, "<resolving>")
-
-
-class Resolver:
+class Resolver(Callees):
     def __init__(self, project: Project, apis: tuple[CallableApi, ...]) -> None:
         self.project = project
         self.apis = apis
         self._calls: dict[tuple[str, int], Target] = {}
         self._by_index: dict[tuple[str, str], dict[int, Call]] = {}
+        self._sites: dict[str, list] | None = None
 
     def call(self, module: ModuleIR, scope: Scope, call: Call) -> Target:
         """What ``call`` resolves to, computed once.
@@ -83,35 +64,49 @@ class Resolver:
     def _resolve_call(self, module: ModuleIR, scope: Scope, call: Call) -> Target:
         if call.operator is not None:
             return Target(OPERATORS[call.operator], f"<{call.operator}>")
-        if call.callee is None:
-            return self._method(call.attr) if call.attr else UNKNOWN
+        if call.callee is None:  # table[name](x), make_loss()(y, p), Model().method(x)
+            if call.attr:
+                method = self._instance_method(module, scope, call.receiver, call.attr)
+                return Target(definition=method, skip=bound_skip(method, True)) if method else self._method(call.attr)
+            return any_of(self.callees(module, scope, None, call.receiver)) or UNKNOWN
         binding, rest = self.project.lookup_dotted(module, scope, call.callee)
-        if call.callee.partition(".")[0] == self_name(scope):
+        head = call.callee.partition(".")[0]
+        if head == self_name(scope):
             if not rest:
                 return UNKNOWN  # self(x): a Keras model calling itself
-            method = self.find_method(module, scope.class_id, rest) if "." not in rest else None
-            if method is not None:
-                return Target(definition=method, skip=1)
+            if "." not in rest:
+                method = self.find_method(module, scope.class_id, rest)
+                if method is not None:
+                    return Target(definition=method, skip=bound_skip(method, True))
+                held = any_of(self.attribute_callees(module, scope.class_id, rest))
+                if held is not None:
+                    return held
             return self._method(rest.rsplit(".", 1)[-1])
+        if head == class_name(scope) and rest and "." not in rest:  # cls.helper(x) in a classmethod
+            method = self.find_method(module, scope.class_id, rest)
+            if method is not None:
+                return Target(definition=method, skip=bound_skip(method, False))
         if binding is None or binding.kind == "var":
             method = self._instance_method(module, scope, call.receiver, rest)
             if method is not None:
-                return Target(definition=method, skip=1)
+                return Target(definition=method, skip=bound_skip(method, True))
             if rest:
                 return self._method(rest.rsplit(".", 1)[-1])
-            # f = lambda x: ..., f = helper, f = functools.partial(helper, data): then f(t)
-            function = self.callable_ref(module, scope, CallableRef(dotted=call.callee), call.receiver) if binding else None
-            return Target(definition=function.definition, skip=function.skip) if function else UNKNOWN
+            # f = lambda x: ..., f = helper, f = partial(helper, data), f = np.tanh, a parameter: then f(t)
+            held = self.callees(module, scope, CallableRef(dotted=call.callee), call.receiver) if binding else ()
+            return any_of(held) or UNKNOWN
         if binding.kind == "def":
             definition = binding.definition
             if not rest:
                 return Target(definition=definition)
             if definition.is_class and "." not in rest and rest in definition.klass.methods:
-                return Target(definition=ProjectDefinition(definition.module, definition.klass.methods[rest], False))
+                method = ProjectDefinition(definition.module, definition.klass.methods[rest], False)
+                return Target(definition=method, skip=bound_skip(method, False))
             return UNKNOWN
         return self.qualified(qualify(binding.qualified, rest), module)
 
     def qualified(self, qualified: str, near: ModuleIR | None = None) -> Target:
+        qualified = normalize(self.project.external(qualified, near))
         api = find_callable_api(qualified, self.apis)
         classified = classify(qualified)
         if classified is not None and classified[1]:
@@ -127,12 +122,12 @@ class Resolver:
         binding, rest = self.project.lookup_dotted(module, scope, dotted)
         if binding is None or binding.kind != "qualified":
             return None
-        return qualify(binding.qualified, rest)
+        return normalize(self.project.external(qualify(binding.qualified, rest), module))
 
     def _method(self, name: str) -> Target:
         return Target(METHODS.get(name, Kind.PROPAGATE), f"tensor.{name}", api=find_method_api(name, self.apis))
 
-    def find_method(self, module: ModuleIR, class_id: str, name: str) -> ProjectDefinition | None:
+    def find_method(self, module: ModuleIR, class_id: str | None, name: str) -> ProjectDefinition | None:
         """A method by name on a project class or its project bases."""
         if class_id not in module.classes:
             return None
@@ -177,10 +172,12 @@ class Resolver:
         return definitions[0][0], definitions[0][1].deps[0]
 
     def _instance_method(self, module: ModuleIR, scope: Scope, atoms: Deps, method: str) -> ProjectDefinition | None:
-        """``d = Density(0.0)`` then ``d.log_prob``: the method of the project class ``d`` was made from."""
+        """``d = Density(0.0)`` then ``d.log_prob`` (or ``Density(0.0).log_prob``): the method of
+        the project class the receiver was made from."""
         if not method or "." in method:
             return None
-        source = self.single_source(module, scope, atoms)
+        made_here = len(atoms) == 1 and isinstance(atoms[0], Result)  # Model().log_prob
+        source = (scope, atoms[0]) if made_here else self.single_source(module, scope, atoms)
         if source is None or not isinstance(source[1], Result):
             return None
         made_in, result = source
@@ -190,86 +187,10 @@ class Resolver:
             return None
         return self.find_method(made_by.module, made_by.id, method)
 
-    def callable_ref(self, module: ModuleIR, scope: Scope, ref: CallableRef, atoms: Deps = (),
-                     hops: int = 0) -> Target | None:
-        """The project function an argument names (``atoms``: what its head holds there)."""
-        if ref.scope is not None:
-            return Target(definition=ProjectDefinition(module, ref.scope, False), skip=ref.bound,
-                          bound_keywords=ref.bound_keywords)
-        binding, rest = self.project.lookup_dotted(module, scope, ref.dotted)
-        target: Target | None = None
-        if ref.dotted.partition(".")[0] == self_name(scope) and rest and "." not in rest:
-            method = self.find_method(module, scope.class_id, rest)
-            target = Target(definition=method, skip=1) if method else None
-        elif binding is not None and binding.kind == "var" and not rest:
-            return self._through_variable(module, scope, atoms, ref, hops) if hops < MAX_REFERENCE_HOPS else None
-        elif binding is not None and binding.kind == "var":
-            method = self._instance_method(module, scope, atoms, rest)
-            target = Target(definition=method, skip=1) if method is not None else None
-        elif binding is not None and binding.kind == "def" and not binding.definition.is_class and not rest:
-            target = Target(definition=binding.definition)
-        elif binding is not None and binding.kind == "def" and binding.definition.is_class:
-            method = binding.definition.klass.methods.get(rest)
-            target = Target(definition=ProjectDefinition(module, method, False)) if method else None
-        elif binding is not None and binding.kind == "qualified":
-            found = self.project.resolve(qualify(binding.qualified, rest), module)
-            target = Target(definition=found) if found is not None and not found.is_class else None
-        if target is None:
-            return None
-        return Target(definition=target.definition, skip=target.skip + ref.bound, bound_keywords=ref.bound_keywords)
-
-    def _through_variable(self, module: ModuleIR, scope: Scope, atoms: Deps, ref: CallableRef,
-                          hops: int) -> Target | None:
-        """``target = functools.partial(f, data)`` or ``target = f``, then ``api(target)``."""
-        source = self.single_source(module, scope, atoms or (Free(ref.dotted),))
-        if source is None:
-            return None
-        made_in, atom = source
-        if isinstance(atom, Free):
-            inner = CallableRef(dotted=atom.name)
-        elif isinstance(atom, Local):
-            inner = CallableRef(dotted=made_in.definitions[atom.index].name)
-        elif isinstance(atom, LambdaRef):
-            inner = CallableRef(scope=atom.scope)
-        elif isinstance(atom, Result):
-            call = self.call_at(module, made_in, atom.index)
-            inner = partial_ref(call) if call is not None else None
-        else:
-            inner = None
-        if inner is None:
-            return None
-        combined = CallableRef(inner.dotted, inner.scope, inner.bound + ref.bound, inner.bound_keywords + ref.bound_keywords)
-        return self.callable_ref(module, made_in, combined, (atom,), hops + 1)
-
 
 def map_arguments(callee: Scope, args: tuple[Arg, ...], skip: int = 0) -> list[tuple[str, tuple]]:
     """Pair each argument's dependencies with the parameter it binds."""
-    positional = [p for p in callee.params if p.kind == "positional"][skip:]
-    by_name = {p.name for p in callee.params if p.kind in ("positional", "keyword")}
-    vararg = next((p.name for p in callee.params if p.kind == "vararg"), None)
-    varkw = next((p.name for p in callee.params if p.kind == "varkw"), None)
-    pairs: list[tuple[str, tuple]] = []
-    position = 0
-    for arg in args:
-        if arg.star == 1:
-            pairs += [(p.name, arg.deps) for p in positional[position:]]
-            if vararg:
-                pairs.append((vararg, arg.deps))
-        elif arg.star == 2:
-            pairs += [(name, arg.deps) for name in by_name]
-            if varkw:
-                pairs.append((varkw, arg.deps))
-        elif arg.keyword is None:
-            if position < len(positional):
-                pairs.append((positional[position].name, arg.deps))
-            elif vararg:
-                pairs.append((vararg, arg.deps))
-            position += 1
-        elif arg.keyword in by_name:
-            pairs.append((arg.keyword, arg.deps))
-        elif varkw:
-            pairs.append((varkw, arg.deps))
-    return pairs
+    return [(name, arg.deps) for name, arg in bound_arguments(callee, args, skip)]
 
 
 def slot_argument(call: Call, position: int | None, keyword: str | None) -> Arg | None:

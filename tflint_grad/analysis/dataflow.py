@@ -18,15 +18,16 @@ result through ``facts.py``, never from here.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Callable
 
 from ..ir.model import Call, Free, Local, ModuleIR, Result, Scope
 from ..isolation import debugging, inject
 from .calls import Resolver
 from .evaluate import Evaluation
+from .handovers import Handovers, moved_to_handover
 from .project import Project
 from .reach import Reach, Reason, display_name, tape_reason
+from .round_trip import RawRoundTrip, value_name
 from .slice import OutputSlice
 from .sources import Sources
 from .uses import ndarray_uses
@@ -37,27 +38,7 @@ from .tapes import NO_TAPES, ModuleTapes, TapeFinder
 Key = tuple  # (path, scope id)
 
 
-
-@dataclass(frozen=True)
-class RawRoundTrip:
-    """A round-trip as the data flow sees it; positions are added later."""
-
-    path: str
-    call_index: int
-    kind: str
-    qualified: str
-    callee: str | None
-    value: tuple  # the tensor it is applied to: ("name", x), ("call", index) or ("self", attr)
-    on_output_path: bool
-    reason: Reason
-    function: str  # the scope it is in, as named in messages
-    scope: str  # ... and its id
-    in_tape: bool  # written directly inside a tf.GradientTape block
-    block: int = -1  # then: the innermost recording block (position in Scope.blocks)
-    ndarray_uses: tuple[str, ...] = ()  # uses of the result that need an ndarray (a fix to a tensor breaks them)
-
-
-class Dataflow(Reach, Evaluation, Sources, OutputSlice):
+class Dataflow(Reach, Evaluation, Sources, OutputSlice, Handovers):
     def __init__(self, project: Project, extra_apis: tuple[CallableApi, ...] = ()) -> None:
         self.project = project
         self.resolver = Resolver(project, CALLABLE_APIS + extra_apis)
@@ -74,6 +55,8 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice):
         self.class_attributes: dict[Key, dict[str, bool]] = defaultdict(dict)
         self.output_entries: set[Key] = set()  # reached as an entry whose return is differentiated
         self.gradient_defined: set[Key] = set()  # custom-gradient bodies: their output never counts as cut
+        self.handed_to_apis: list = []  # numpy functions passed to callable APIs (handovers.py)
+        self.attribute_outputs: dict[Key, set] = defaultdict(set)  # self.X assignments that reach an output (slice.py)
         self.evaluated: set[Key] = set()
         self.flows: dict[Key, set[int]] = {}  # per scope: the calls whose result reaches a differentiated output
         self.tape_objects: dict[tuple, tuple[frozenset, frozenset]] = {}  # (key, block) -> (named, called)
@@ -85,6 +68,7 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice):
         # Scopes that can start differentiation; "inherit" APIs (tf.cond, map_fn ...)
         # only matter inside code that is already differentiated, seeded anyway.
         self.entry_names = {api.qualified.rsplit(".", 1)[-1] for api in self.resolver.apis if not api.inherit}
+        self.entry_keywords = {slot.keyword for api in self.resolver.apis if api.is_namespace for slot in api.slots}
         project.added.append(self._add_module)  # a module parsed on demand, while the analysis runs
         for module in list(project.summaries):
             self._add_module(module)
@@ -100,7 +84,9 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice):
             key = (path, scope.id)
             if scope.parent is not None:
                 self.children[(path, scope.parent)].append(key)
-            if key in self.tape_scopes or any(_last_name(c) in self.entry_names for c in scope.calls):
+            if key in self.tape_scopes or any(
+                    _last_name(c) in self.entry_names or any(a.keyword in self.entry_keywords for a in c.args)
+                    for c in scope.calls):
                 self.enqueue(key)
 
     # -- driving -------------------------------------------------------------
@@ -115,6 +101,7 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice):
         for key in self.differentiated_keys():
             if key not in self.failed:
                 self._isolated(key, lambda: found.extend(list(self.round_trips(key))))
+        self._isolated(("<handovers>", "<api>"), lambda: found.extend(list(self.api_handover_round_trips())))
         return found
 
     def _isolated(self, key: Key, work: Callable[[], object]) -> None:
@@ -193,34 +180,25 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice):
             recording = self.recording(key, scope, call)
             if not (whole or recording):
                 continue
-            target = self.resolver.call(module, scope, call)
-            kind = ROUND_TRIPS.get(target.kind) if target.definition is None else None
-            if kind is None:
-                continue
-            is_method = target.qualified.startswith("tensor.")
-            inputs = call.receiver if is_method else [a for arg in call.args for a in arg.deps]
-            value = next((a for a in inputs if self.is_tainted(key, origin(a)) or self.watched(key, scope, call, (a,))), None)
-            if value is None:
-                continue
-            on_path = call.index in self.flows.get(key, ()) and target.kind not in DISCRETE_ROUND_TRIPS
-            reason = tape_reason(key, scope, recording) if recording else self.reached[key]
-            yield RawRoundTrip(
-                key[0], call.index, kind, target.qualified, call.callee, value_name(scope, value), on_path, reason,
-                display_name(scope), scope.id, bool(recording), recording[-1] if recording else -1,
-                ndarray_uses(self.resolver, module, scope, call.index),
-            )
+            for target in self.resolver.call(module, scope, call).alternatives():  # act(h): any act may be
+                kind = ROUND_TRIPS.get(target.kind) if target.definition is None else None
+                if kind is None:
+                    continue
+                is_method = target.qualified.startswith("tensor.")
+                inputs = call.receiver if is_method else [a for arg in call.args for a in arg.deps]
+                value = next((a for a in inputs
+                              if self.is_tainted(key, origin(a)) or self.watched(key, scope, call, (a,))), None)
+                if value is None:
+                    continue
+                on_path = call.index in self.flows.get(key, ()) and target.kind not in DISCRETE_ROUND_TRIPS
+                reason = tape_reason(key, scope, recording) if recording else self.reached[key]
+                raw = RawRoundTrip(
+                    key[0], call.index, kind, target.qualified, call.callee, value_name(scope, value), on_path, reason,
+                    display_name(scope), scope.id, bool(recording), recording[-1] if recording else -1,
+                    ndarray_uses=ndarray_uses(self.resolver, module, scope, call.index),
+                )
+                yield moved_to_handover(raw, target) if target.handover is not None else raw
 
 
 def _last_name(call: Call) -> str | None:
     return call.callee.rsplit(".", 1)[-1] if call.callee else call.attr
-
-
-def value_name(scope: Scope, atom) -> tuple[str, object]:
-    """The tensor a round-trip is applied to: ("name", x), ("call", index) or ("self", attr)."""
-    if type(atom) is Local:
-        return ("name", scope.definitions[atom.index].name)
-    if type(atom) is Free:
-        return ("name", atom.name)
-    if type(atom) is Result:
-        return ("call", atom.index)
-    return ("self", atom.attr)

@@ -160,6 +160,14 @@ class Evaluation:
 
     def _call_origin(self, key: Key, module: ModuleIR, scope: Scope, call: Call, origin) -> frozenset:
         target = self.resolver.call(module, scope, call)
+        if target.by_value:  # a callable value (callees.py): what any callee returns, in differentiated code
+            if not (key in self.reached or self.recording(key, scope, call)):
+                return self._union(origin, self._call_inputs(call))  # elsewhere its inputs, as for unknown code
+            return frozenset().union(*(self._target_origin(key, module, scope, call, each, origin)
+                                       for each in target.alternatives()))
+        return self._target_origin(key, module, scope, call, target, origin)
+
+    def _target_origin(self, key: Key, module: ModuleIR, scope: Scope, call: Call, target, origin) -> frozenset:
         if target.definition is not None:
             definition = target.definition
             callee_key = (definition.module.path, definition.id)

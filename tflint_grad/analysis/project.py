@@ -17,6 +17,7 @@ from ..ir.model import ClassInfo, ModuleIR, Scope
 from .tables.apis import qualify
 
 BUILTIN_NAMES = frozenset(dir(builtins))
+MAX_REEXPORTS = 8  # re-export chains followed (a cycle of star imports ends there)
 
 
 def module_location(path: str) -> tuple[str, str]:
@@ -93,6 +94,9 @@ class Project:
             root, name = module_location(summary.path)
             self.names[summary.path], self.roots[summary.path] = name, root
             self.modules.setdefault(name, []).append(summary)
+        self.packages = frozenset(name.split(".")[0] for name in self.modules)
+        self.by_path = {os.path.abspath(summary.path): summary for summary in summaries}
+        self._namespaced: dict[tuple[str, str], ModuleIR | None] = {}
 
     def _module(self, name: str, near: ModuleIR | None) -> ModuleIR | None:
         if self.demand is not None and name not in self.modules and (found := self.demand(name)):
@@ -103,9 +107,21 @@ class Project:
                     listener(summary)
         candidates = self.modules.get(name)
         if not candidates:
-            return None
+            return self._in_namespace_package(name, near) if near is not None else None
         root = self.roots.get(near.path) if near is not None else None
         return next((m for m in candidates if self.roots[m.path] == root), candidates[0])
+
+    def _in_namespace_package(self, name: str, near: ModuleIR) -> ModuleIR | None:
+        """``from detection.models import net`` where ``detection`` is a folder without an
+        ``__init__.py`` (a namespace package) under the importer's import root."""
+        root = self.roots.get(near.path)
+        if root is None:
+            return None
+        key = (name, root)
+        if key not in self._namespaced:
+            base = os.path.join(root, *name.split("."))
+            self._namespaced[key] = self.by_path.get(base + ".py") or self.by_path.get(os.path.join(base, "__init__.py"))
+        return self._namespaced[key]
 
     # -- names inside one module ---------------------------------------------
     def lookup(self, module: ModuleIR, scope: Scope, name: str) -> Binding | None:
@@ -118,6 +134,9 @@ class Project:
             current = module.scopes.get(current.parent) if current.parent else None
         if name in module.imports:
             return Binding("qualified", qualified=self.absolute(module, module.imports[name]))
+        starred = self.starred(module, name) if module.star_imports else None
+        if starred is not None:
+            return Binding("qualified", qualified=starred)
         if name in BUILTIN_NAMES:
             return Binding("qualified", qualified=f"builtins.{name}")
         return None
@@ -128,6 +147,27 @@ class Project:
 
     def absolute(self, module: ModuleIR, imported: str) -> str:
         return absolute_import(self.names[module.path], module.is_package, imported)
+
+    def starred(self, module: ModuleIR, name: str, depth: int = 0) -> str | None:
+        """The qualified name ``from helpers import *`` gives ``name`` (the last star import that
+        has it wins).  A project module has it if it binds it at top level (or star-imports
+        it); a module outside the project is taken to have every public name but the builtins."""
+        if name.startswith("_"):
+            return None
+        for star in reversed(module.star_imports):
+            target = self.absolute(module, star)
+            exporter = self._module(target, module)
+            if exporter is None:
+                if name not in BUILTIN_NAMES:
+                    return f"{target}.{name}"
+            elif self._binds(exporter, name) or (depth < MAX_REEXPORTS and self.starred(exporter, name, depth + 1)):
+                return f"{target}.{name}"
+        return None
+
+    @staticmethod
+    def _binds(module: ModuleIR, name: str) -> bool:
+        top = module.scopes["<module>"]
+        return name in top.defs or name in top.names or name in module.imports
 
     # -- qualified names across modules --------------------------------------
     def resolve(self, qualified: str, near: ModuleIR | None = None, depth: int = 0) -> Definition | None:
@@ -140,6 +180,12 @@ class Project:
             return self._member(module, parts[split:], depth)
         return None
 
+    def variable(self, qualified: str, near: ModuleIR | None = None) -> ModuleIR | None:
+        """The project module whose top level binds the variable ``qualified`` names (``config.ACTIVATIONS``)."""
+        name, _, attr = qualified.rpartition(".")
+        module = self._module(name, near) if name.split(".")[0] in self.packages else None
+        return module if module is not None and attr in module.scopes["<module>"].names else None
+
     def _member(self, module: ModuleIR, rest: list[str], depth: int) -> Definition | None:
         top = module.scopes["<module>"]
         head = rest[0]
@@ -151,10 +197,35 @@ class Project:
                 method = definition.klass.methods.get(rest[1])
                 return Definition(module, method, False) if method else None
             return None
-        if head in module.imports and depth < 8:
-            target = self.absolute(module, module.imports[head])
+        target = self._reexported(module, head) if depth < MAX_REEXPORTS else None
+        if target is not None:
             return self.resolve(".".join([target, *rest[1:]]), module, depth + 1)
         return None
+
+    def _reexported(self, module: ModuleIR, name: str) -> str | None:
+        """What a module's top-level ``name`` is imported from (by name or by a star import)."""
+        if name in module.imports:
+            return self.absolute(module, module.imports[name])
+        top = module.scopes["<module>"]
+        if module.star_imports and name not in top.defs and name not in top.names:
+            return self.starred(module, name)
+        return None
+
+    def external(self, qualified: str, near: ModuleIR | None = None, depth: int = 0) -> str:
+        """The name outside the project that project modules re-export under ``qualified``
+        (``utils.np.exp`` -> ``numpy.exp`` when utils says ``import numpy as np``), else ``qualified``."""
+        parts = qualified.split(".")
+        if parts[0] not in self.packages or depth >= MAX_REEXPORTS:
+            return qualified
+        for split in range(len(parts) - 1, 0, -1):
+            module = self._module(".".join(parts[:split]), near)
+            if module is None:
+                continue
+            target = self._reexported(module, parts[split])
+            if target is None:
+                return qualified
+            return self.external(".".join([target, *parts[split + 1:]]), module, depth + 1)
+        return qualified
 
     def lookup_dotted(self, module: ModuleIR, scope: Scope, dotted: str) -> tuple[Binding | None, str]:
         """What the head of ``a.b.c`` refers to in a scope, and the rest ("b.c")."""

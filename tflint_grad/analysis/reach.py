@@ -9,7 +9,7 @@ and tensor-ness on to project functions, across files.  A mixin of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..ir.model import Call, ModuleIR, Scope
 from .calls import map_arguments, slot_argument
@@ -32,6 +32,7 @@ class Reason:
     api: str = ""  # the API as written ("tfp.vi.monte_carlo_variational_loss") or the class name
     slot: str = ""  # "target_log_prob_fn"
     via: tuple[str, ...] = ()  # callers between the entry function and this one
+    handed: tuple = ()  # (called as, path, locator): a function reached as a value, where it was handed over
 
 
 class Reach:
@@ -105,15 +106,20 @@ class Reach:
             target = self.resolver.call(module, scope, call)
             differentiated = whole or bool(self.recording(key, scope, call))
             if target.api is not None and (differentiated or not target.api.inherit):
-                self._reach_callables(key, module, scope, call, target.api, differentiated)
-            definition = target.definition
-            if differentiated and definition is not None and not definition.is_class:
-                callee = definition.scope
-                params = {
-                    name for name, deps in map_arguments(callee, call.args, target.skip)
-                    if any(self.is_tainted(key, origin(a)) for a in deps)
-                }
-                self.reach((definition.module.path, definition.id), self._via(key, scope, call), params)
+                self._reach_callables(key, module, scope, call, target.api)
+            if not differentiated:
+                continue
+            for each in target.alternatives():  # loss_fn(y, p): every function loss_fn may hold
+                definition = each.definition
+                if definition is not None and not definition.is_class:
+                    params = {
+                        name for name, deps in map_arguments(definition.scope, call.args, each.skip)
+                        if any(self.is_tainted(key, origin(a)) for a in deps)
+                    }
+                    reason = self._via(key, scope, call)
+                    if each.handover is not None and call.callee:  # loss_fn(y, p): say where loss_fn came from
+                        reason = replace(reason, handed=(call.callee, each.handover.path, each.handover.site))
+                    self.reach((definition.module.path, definition.id), reason, params)
 
     def _via(self, key: Key, scope: Scope, call: Call) -> Reason:
         recording = self.recording(key, scope, call)
@@ -123,22 +129,28 @@ class Reach:
         name = display_name(scope)
         return Reason(reason.kind, reason.path, reason.index, reason.function, reason.api, reason.slot, reason.via + (name,))
 
-    def _reach_callables(self, key: Key, module: ModuleIR, scope: Scope, call: Call, api: CallableApi, differentiated: bool) -> None:
+    def _reach_callables(self, key: Key, module: ModuleIR, scope: Scope, call: Call, api: CallableApi) -> None:
+        """The callables an API call takes in its slots (by name, lambda, partial, container,
+        variable, parameter ...) are differentiated; a numpy function there is a handover."""
         for slot in api.slots:
             arg = slot_argument(call, slot.position, slot.keyword)
-            if arg is None or arg.ref is None:
+            if arg is None:
                 continue
-            target = self.resolver.callable_ref(module, scope, arg.ref)
-            if target is None or target.definition is None:
-                continue
-            callee = target.definition.scope
-            name = display_name(callee)
-            if api.inherit:
-                reason = self._via(key, scope, call)
-            else:
-                reason = Reason("entry", module.path, call.index, name, call.callee or f".{call.attr}", slot.keyword or "")
-            params = self._tensor_params(callee, target.skip, api.tensor_params, target.bound_keywords)
-            self.reach((target.definition.module.path, target.definition.id), reason, params, api.output)
+            for target in self.resolver.callees(module, scope, arg.ref, arg.deps):
+                if target.definition is None:
+                    if target.is_host_value:
+                        self.hand_to_api(key, call, api, target, self._api_reason(key, scope, call, api, slot,
+                                                                                  target.handover.text or "a numpy function"))
+                    continue
+                callee = target.definition.scope
+                reason = self._api_reason(key, scope, call, api, slot, display_name(callee))
+                params = self._tensor_params(callee, target.skip, api.tensor_params, target.bound_keywords)
+                self.reach((target.definition.module.path, target.definition.id), reason, params, api.output)
+
+    def _api_reason(self, key: Key, scope: Scope, call: Call, api: CallableApi, slot, name: str) -> Reason:
+        if api.inherit:
+            return self._via(key, scope, call)
+        return Reason("entry", key[0], call.index, name, call.callee or f".{call.attr}", slot.keyword or "")
 
 
 def display_name(scope: Scope) -> str:

@@ -10,9 +10,10 @@ A mixin of :class:`~tflint_grad.analysis.dataflow.Dataflow`.
 
 from __future__ import annotations
 
-from ..ir.model import Call, Free, Local, ModuleIR, Result, Scope
+from ..ir.model import Call, Free, Local, ModuleIR, Result, Scope, SelfAttr
 from .calls import map_arguments
 from .evaluate import EMPTY, NO_FLOW, live, returned
+from .project import Definition
 
 Key = tuple  # (path, scope id)
 
@@ -22,6 +23,7 @@ class OutputSlice:
         module, scope = self.scope_of(key)
         calls = {call.index: call for call in scope.calls}
         outputs: list = list(scope.returns) if key in self.relevant else []
+        outputs += self.attribute_outputs.get(key, ())
         everything_in: set[int] = set()
         for position, tape in self.tapes[key[0]].blocks_in(scope):
             asked = [g for g in tape.gradients if g.scope == scope.id]
@@ -45,12 +47,18 @@ class OutputSlice:
             elif kind is Result and atom.index in calls:
                 stack.extend(self._flow_inputs(key, module, scope, calls[atom.index], whole))
         flows = {atom.index for atom in seen if type(atom) is Result}
+        self._attribute_outputs(module, scope, seen)
         if everything_in:
             flows |= {c.index for c in scope.calls if set(self.recording(key, scope, c)) & everything_in}
         self.flows[key] = flows
 
     def _flow_inputs(self, key: Key, module: ModuleIR, scope: Scope, call: Call, whole: bool) -> list:
         target = self.resolver.call(module, scope, call)
+        if target.also:  # a callable value that may be any of several (callees.py)
+            return [a for each in target.alternatives() for a in self._target_inputs(key, module, scope, call, each, whole)]
+        return self._target_inputs(key, module, scope, call, target, whole)
+
+    def _target_inputs(self, key: Key, module: ModuleIR, scope: Scope, call: Call, target, whole: bool) -> list:
         definition = target.definition
         if definition is not None and not definition.is_class:
             callee_key = (definition.module.path, definition.id)
@@ -66,3 +74,18 @@ class OutputSlice:
         origin = self.origins[key]
         carried, live_only = self.carried_inputs(module, scope, target, call, origin)
         return carried + [a for a in live_only if live(origin(a))]
+
+    def _attribute_outputs(self, module: ModuleIR, scope: Scope, seen: set) -> None:
+        """``self.cache = np.exp(...)`` in one method, ``self.cache`` on the path in another (or
+        later in the same one): what every method of the class assigns it reaches the output."""
+        if scope.class_id is None:
+            return
+        attrs = {atom.attr for atom in seen if type(atom) is SelfAttr}
+        for klass in self.project.class_chain(Definition(module, scope.class_id, True)) if attrs else ():
+            for method_id in klass.klass.methods.values():
+                method = klass.module.scopes[method_id]
+                assigned = [a for attr in attrs & method.self_attrs.keys() for a in method.self_attrs[attr]]
+                outputs = self.attribute_outputs[(klass.module.path, method_id)]
+                if assigned and not outputs.issuperset(assigned):
+                    outputs.update(assigned)
+                    self.enqueue((klass.module.path, method_id))

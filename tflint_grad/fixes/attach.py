@@ -19,6 +19,7 @@ from ..analysis.dataflow import RawRoundTrip
 from ..analysis.reach import Reason
 from ..analysis.facts import Facts
 from ..findings import FileError, Finding, Origin, Position, Related
+from ..ir.build import dotted_name
 from ..ir.located import Located
 from ..isolation import isolated
 from ..parse.comments import scan
@@ -90,15 +91,17 @@ def _finding(rule: Rule, raw: RawRoundTrip, locate: Callable[[str], Located]) ->
     """The finding for one event a rule claimed, or None where ``# noqa`` suppresses it."""
     located = locate(raw.path)
     node = located.nodes[raw.call_index]
+    if raw.handover is not None:  # a numpy function used as a value: where it is named, never rewritten
+        node = _named_in(node, raw.handover.text)
     event = RoundTrip(
         path=raw.path,
         span=located.span(node),
         kind=raw.kind,
         api=_api(raw, node, located),
         qualified=raw.qualified,
-        value=_value(raw, located),
+        value=_value(raw, locate(raw.handover.applied_path) if raw.handover and raw.handover.applied_path else located),
         on_output_path=raw.on_output_path,
-        context=_context(raw.reason, raw.path, raw.function, raw.in_tape, locate),
+        context=_context(raw, locate),
         related=_related(raw.reason, locate),
         replacement=suggestion(raw, located),
     )
@@ -106,7 +109,7 @@ def _finding(rule: Rule, raw: RawRoundTrip, locate: Callable[[str], Located]) ->
         return None
     return Finding(
         raw.path, event.span, rule.code, rule.message(event), rule.severity,
-        fix_for(raw, node, located), event.related, Origin(raw.path, raw.scope, raw.call_index, raw.block),
+        fix_for(raw, node, located) if raw.handover is None else None, event.related, _analysis_origin(raw),
     )
 
 
@@ -122,7 +125,7 @@ def _site_finding(rule: Rule, site: Site, locate: Callable[[str], Located]) -> F
     occurrence = Occurrence(
         site.path, span,
         {**{name: located.code(located.nodes[node]) for name, node in site.quotes}, **dict(site.words)},
-        _context(site.reason, site.path, site.function, site.in_tape, locate) if site.reason else "",
+        _differentiated(site.reason, site.path, site.function, site.in_tape, locate) if site.reason else "",
         related,
     )
     return Finding(
@@ -131,7 +134,29 @@ def _site_finding(rule: Rule, site: Site, locate: Callable[[str], Located]) -> F
     )
 
 
+def _analysis_origin(raw: RawRoundTrip) -> Origin:
+    """Where the verifier finds the code that makes the round-trip: for a handed-over numpy
+    function, the call that applies it."""
+    note = raw.handover
+    if note is not None and note.applied_call >= 0:
+        return Origin(note.applied_path, raw.scope, note.applied_call, raw.block)
+    return Origin(raw.path, raw.scope, raw.call_index, raw.block)
+
+
+def _named_in(site: cst.CSTNode, text: str) -> cst.CSTNode:
+    """The name chain ``text`` inside the node it was handed over in (the node itself for "")."""
+    stack = [site]
+    while stack and text:
+        node = stack.pop()
+        if isinstance(node, (cst.Name, cst.Attribute)) and dotted_name(node) == text:
+            return node
+        stack.extend(reversed(node.children))
+    return site
+
+
 def _api(raw: RawRoundTrip, node: cst.Call, located: Located) -> str:
+    if raw.handover is not None:
+        return raw.handover.text or located.code(node)
     if raw.qualified.startswith("tensor."):
         return f".{raw.qualified.split('.', 1)[1]}()"
     return raw.callee or located.code(node.func)
@@ -174,7 +199,43 @@ def _origin(reason: Reason, where: str) -> str:
     return f"a {reason.api} body ({where})"
 
 
-def _context(reason: Reason, path: str, function: str, in_tape: bool, locate: Callable[[str], Located]) -> str:
+def _context(raw: RawRoundTrip, locate: Callable[[str], Located]) -> str:
+    note = raw.handover
+    if note is None or raw.reason.kind == "entry" and note.applied_call < 0:
+        return _reached(raw, locate)  # handed to an entry API: "np.tanh is passed as activation to ..."
+    if note.applied_call >= 0:
+        applied = locate(note.applied_path)
+        where = _line(applied, applied.span_of(note.applied_call).start)
+        if note.applied_path != raw.path:
+            where = f"{_shown(note.applied_path)}, {where}"
+        done = f"handed over here as a value and applied at {where}"
+    else:
+        done = f"handed over here as a value to {note.api}"
+    reached = _reached(raw, locate)
+    if raw.in_tape:
+        return f"{done}, {reached}"
+    return f"{done} in {raw.function}, which {reached.removeprefix(raw.function + ' ')}"
+
+
+def _reached(raw: RawRoundTrip, locate: Callable[[str], Located]) -> str:
+    """Why the code of the round-trip is differentiated; for a function reached as a value
+    (``self.loss_fn(y, p)``), also where it was handed over."""
+    said = _differentiated(raw.reason, raw.path, raw.function, raw.in_tape, locate)
+    if not raw.reason.handed or not said.startswith(raw.function + " is "):
+        return said
+    called, path, site = raw.reason.handed
+    located = locate(path)
+    where = _line(located, located.span_of(site).start)
+    if path != raw.path:
+        where = f"{_shown(path)}, {where}"
+    return f"{raw.function} is handed over at {where} and called as {called}; it{said[len(raw.function):]}"
+
+
+def _shown(path: str) -> str:
+    return os.path.relpath(path) if os.path.isabs(path) else path
+
+
+def _differentiated(reason: Reason, path: str, function: str, in_tape: bool, locate: Callable[[str], Located]) -> str:
     """Why the code at ``path`` (in ``function``) is differentiated, in words."""
     where = _where(reason, path, locate)
     if in_tape:

@@ -63,6 +63,8 @@ class Draft:
     blocks: list[Block] = field(default_factory=list)
     defs: dict[str, str] = field(default_factory=dict)
     self_attrs: dict[str, Deps] = field(default_factory=dict)
+    self_attr_refs: dict[str, tuple[CallableRef, ...]] = field(default_factory=dict)
+    return_refs: tuple[CallableRef, ...] = ()
 
     def freeze(self) -> Scope:
         names: dict[str, tuple[int, ...]] = {}
@@ -71,7 +73,7 @@ class Draft:
         return Scope(
             self.id, self.kind, self.name, self.index, self.parent, self.class_id, self.params,
             self.decorators, tuple(self.flow.definitions), names, tuple(self.calls), self.returns,
-            tuple(self.blocks), self.defs, self.self_attrs,
+            tuple(self.blocks), self.defs, self.self_attrs, self.self_attr_refs, self.return_refs,
         )
 
 
@@ -92,6 +94,8 @@ class IRBuilder:
         self.nodes: list[cst.CSTNode] = []
         self.count = 0
         self.imports: dict[str, str] = {}
+        self.star_imports: list[str] = []
+        self.lambda_ids: dict[int, str] = {}  # id() of a lambda node -> its scope id, for references to it
         self.scopes: dict[str, Draft] = {}
         self.classes: dict[str, ClassInfo] = {}
         self.scope = self._new_scope(Draft(MODULE_SCOPE, "module", MODULE_SCOPE, -1, None))
@@ -122,7 +126,8 @@ class IRBuilder:
     def build(self, module: cst.Module) -> ModuleIR:
         self.statements(module.body)
         scopes = {key: draft.freeze() for key, draft in self.scopes.items()}
-        return ModuleIR(self.path, self.imports, scopes, self.classes, self.path.endswith("__init__.py"))
+        return ModuleIR(self.path, self.imports, scopes, self.classes, self.path.endswith("__init__.py"),
+                        star_imports=tuple(self.star_imports))
 
     @property
     def flow(self) -> Flow:
@@ -159,13 +164,14 @@ class IRBuilder:
                 self.bind_parts(target.target, parts, statement)
             return
         deps = self.expr(value)
+        ref = self.kept_ref(value, statement)
         for target in node.targets:
-            self.bind(target.target, deps, statement)
+            self.bind(target.target, deps, statement, ref=ref)
 
     def ann_assign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             statement = self.locate(node)
-            self.bind(node.target, self.expr(node.value), statement)
+            self.bind(node.target, self.expr(node.value), statement, ref=self.kept_ref(node.value, statement))
 
     def aug_assign(self, node: cst.AugAssign) -> None:
         statement = self.locate(node)
@@ -173,8 +179,21 @@ class IRBuilder:
 
     def return_(self, node: cst.Return) -> None:
         if node.value is not None:
-            self.scope.returns = merge(self.scope.returns, self.expr(node.value))
+            self.returned(node.value)
         self.flow.terminate()
+
+    def returned(self, value: cst.BaseExpression) -> None:
+        """What ``return value`` (or ``yield value``: the caller's loop sees it) hands back."""
+        self.scope.returns = merge(self.scope.returns, self.expr(value))
+        ref = self.kept_ref(value, self.scope.index)
+        if ref is not None:
+            self.scope.return_refs += (ref,)
+
+    def yield_(self, node: cst.Yield) -> Deps:
+        value = node.value.item if isinstance(node.value, cst.From) else node.value
+        if value is not None:
+            self.returned(value)
+        return ()  # the value sent in, never a tensor the analysis knows
 
     def assert_(self, node: cst.Assert) -> None:
         self.expr(node.test)
@@ -205,9 +224,10 @@ class IRBuilder:
                 self.imports.setdefault(head, head)
 
     def import_from(self, node: cst.ImportFrom) -> None:
-        if isinstance(node.names, cst.ImportStar):
-            return
         module = "." * len(node.relative) + (import_target(node.module) if node.module else "")
+        if isinstance(node.names, cst.ImportStar):
+            self.star_imports.append(module)
+            return
         for alias in node.names:
             name = import_target(alias.name)
             local = alias.asname.name.value if alias.asname is not None else name
@@ -385,9 +405,10 @@ class IRBuilder:
                 return
         self.bind(target, deps, -1, ITERATION)
 
-    def bind(self, target: cst.BaseExpression, deps: Deps, statement: int, kind: str = ASSIGN) -> None:
+    def bind(self, target: cst.BaseExpression, deps: Deps, statement: int, kind: str = ASSIGN,
+             ref: CallableRef | None = None) -> None:
         if isinstance(target, cst.Name):
-            self.define(target.value, kind, deps, statement)
+            self.define(target.value, kind, deps, statement, ref)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self.bind(element.value, deps, statement, kind)
@@ -397,6 +418,9 @@ class IRBuilder:
             if isinstance(target.value, cst.Name) and target.value.value == self.walk.self_name:
                 old = self.scope.self_attrs.get(target.attr.value, ())
                 self.scope.self_attrs[target.attr.value] = merge(old, deps)
+                if ref is not None:
+                    attr = target.attr.value
+                    self.scope.self_attr_refs[attr] = self.scope.self_attr_refs.get(attr, ()) + (ref,)
             else:
                 self.expr(target.value)
         elif isinstance(target, cst.Subscript):
@@ -405,12 +429,42 @@ class IRBuilder:
                 name = target.value.value
                 self.define(name, MUTATION, merge(self.flow.read(name), deps), statement)
 
-    def define(self, name: str, kind: str, deps: Deps, statement: int) -> None:
+    def define(self, name: str, kind: str, deps: Deps, statement: int, ref: CallableRef | None = None) -> None:
         if name in self.walk.globals and self.scope.kind != "module":
             # ``global x; x = ...``: a module-level binding whose value the module cannot see
             self.scopes[MODULE_SCOPE].flow.definitions.append(Definition(name, GLOBAL, (), statement))
             return
-        self.flow.define(name, kind, deps, statement)
+        self.flow.define(name, kind, deps, statement, ref)
+
+    # -- references to callables -------------------------------------------------
+    def value_ref(self, node: cst.BaseExpression, site: int) -> CallableRef | None:
+        """What a value names that may be called later: a name chain, a lambda, or
+        the callables in a container, a subscript of one, or either arm of an ``if``."""
+        if isinstance(node, cst.Lambda):
+            scope = self.lambda_ids.get(id(node))
+            return CallableRef(scope=scope, site=site) if scope else None
+        name = dotted_name(node)
+        if name is not None:
+            return CallableRef(dotted=name, site=site)
+        if isinstance(node, cst.Subscript):
+            return self.value_ref(node.value, site)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            items = [e.value for e in node.elements]
+        elif isinstance(node, cst.Dict):
+            items = [e.value for e in node.elements if isinstance(e, cst.DictElement)]
+        elif isinstance(node, cst.IfExp):
+            items = [node.body, node.orelse]
+        else:
+            return None
+        refs = tuple(ref for ref in (self.value_ref(item, site) for item in items) if ref is not None)
+        return CallableRef(items=refs, site=site) if refs else None
+
+    def kept_ref(self, node: cst.BaseExpression, site: int) -> CallableRef | None:
+        """The reference a binding keeps: only where its dependencies lose it (a plain
+        name, a lambda and a call result are already atoms the analysis follows)."""
+        if isinstance(node, (cst.Name, cst.Lambda, cst.Call)):
+            return None
+        return self.value_ref(node, site)
 
     # -- expressions ---------------------------------------------------------
     def expr(self, node: cst.BaseExpression) -> Deps:
@@ -513,6 +567,7 @@ class IRBuilder:
             scope.returns = self.expr(node.body)
 
         self._enter(scope, body, self.walk.self_name)  # ``self`` is still the method's inside a lambda
+        self.lambda_ids[id(node)] = scope.id
         return scope.id
 
     def call(self, node: cst.Call) -> Deps:
@@ -521,7 +576,7 @@ class IRBuilder:
         callee = dotted_name(func)
         attr = func.attr.value if isinstance(func, cst.Attribute) else None
         receiver = self.expr(func.value if isinstance(func, cst.Attribute) else func)
-        args = tuple(self._argument(a) for a in node.args)
+        args = tuple(self._argument(a, index) for a in node.args)
         self.scope.calls.append(Call(index, callee, receiver, args, self.walk.blocks, attr, self.walk.loop_depth))
         if attr in MUTATING_METHODS and isinstance(func.value, cst.Name):  # terms.append(x) changes terms
             name = func.value.value
@@ -529,19 +584,16 @@ class IRBuilder:
                 self.define(name, MUTATION, merge(receiver, *(a.deps for a in args)), -1)
         return (Result(index),)
 
-    def _argument(self, arg: cst.Arg) -> Arg:
+    def _argument(self, arg: cst.Arg, site: int) -> Arg:
         keyword = arg.keyword.value if arg.keyword is not None else None
         value = arg.value
         if isinstance(value, cst.Lambda):
-            return Arg(keyword, (), CallableRef(scope=self.lambda_(value)), len(arg.star))
+            return Arg(keyword, (), CallableRef(scope=self.lambda_(value), site=site), len(arg.star))
         deps = self.expr(value)
-        name = dotted_name(value)
-        if name is not None:
-            ref = CallableRef(dotted=name)
-        elif isinstance(value, cst.Call):  # the call just summarised: functools.partial(f, ...)?
+        if isinstance(value, cst.Call):  # the call just summarised: functools.partial(f, ...)?
             ref = partial_ref(self.scope.calls[-1])
         else:
-            ref = None
+            ref = self.value_ref(value, site)
         return Arg(keyword, deps, ref, len(arg.star), constant_value(value))
 
 
@@ -607,6 +659,7 @@ EXPRESSIONS: dict[type, Callable] = {
     cst.GeneratorExp: IRBuilder.comprehension,
     cst.DictComp: IRBuilder.comprehension,
     cst.NamedExpr: IRBuilder.named_expr,
+    cst.Yield: IRBuilder.yield_,
     cst.Lambda: lambda builder, node: (LambdaRef(builder.lambda_(node)),),
     cst.FormattedString: IRBuilder.walk_only,
     cst.SimpleString: lambda builder, node: (),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from .model import JOIN, Definition, Deps, Free, Local
+from .model import JOIN, CallableRef, Definition, Deps, Free, Local
 
 State = dict  # name -> tuple of definition indices; None when the code is unreachable
 
@@ -53,9 +53,9 @@ class Flow:
         self.live: State | None = {}
         self.loops: list[Loop] = []
 
-    def define(self, name: str, kind: str, deps: Deps, statement: int = -1) -> int:
+    def define(self, name: str, kind: str, deps: Deps, statement: int = -1, ref: CallableRef | None = None) -> int:
         index = len(self.definitions)
-        self.definitions.append(Definition(name, kind, deps, statement))
+        self.definitions.append(Definition(name, kind, deps, statement, ref))
         if self.live is not None:
             self.live[name] = (index,)
         return index

@@ -21,10 +21,10 @@ order written, without repeats.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple, Union
 
-IR_VERSION = 3  # bump when the shape of the IR changes (caches keyed on it)
+IR_VERSION = 4  # bump when the shape of the IR changes (caches keyed on it)
 
 
 # Atoms are typed named tuples: each class carries its own tag as a second field, so
@@ -86,6 +86,28 @@ PARAM, ASSIGN, JOIN, ITERATION, CONTEXT, MUTATION, GLOBAL = (
 
 
 @dataclass(frozen=True, slots=True)
+class CallableRef:
+    """How an argument names something that may be called later.
+
+    ``dotted`` is a name chain as written ("logpdist", "self.log_prob",
+    "density.log_density"); ``scope`` the id of a lambda's scope; a
+    ``functools.partial(f, a, k=b)`` is ``f``'s reference with ``bound``
+    positional and ``bound_keywords`` keyword arguments already filled;
+    ``items`` are the callables of a container (``[f, g]``, ``{"a": np.tanh}``,
+    ``f if a else g``: any of them).  ``site`` locates the node it is written
+    in (a call, a statement, a def), where a numpy function handed over as a
+    value is reported.
+    """
+
+    dotted: str | None = None
+    scope: str | None = None
+    bound: int = 0
+    bound_keywords: tuple[str, ...] = ()
+    items: tuple[CallableRef, ...] = ()
+    site: int = -1
+
+
+@dataclass(frozen=True, slots=True)
 class Definition:
     """One binding of a name: ``kind`` says how (see the constants above).
 
@@ -93,28 +115,15 @@ class Definition:
     flow meets; its ``deps`` are those definitions (``Local`` atoms).  A
     ``mutation`` is ``terms.append(x)``: the old ``terms`` plus ``x``.
     ``statement`` locates the binding statement (-1 for parameters and joins).
+    ``ref`` is what the value names when it may be called later and ``deps``
+    lose it (``act = np.tanh``, ``losses = {"a": f, "b": g}``, ``f = table[k]``).
     """
 
     name: str
     kind: str
     deps: Deps
     statement: int = -1
-
-
-@dataclass(frozen=True, slots=True)
-class CallableRef:
-    """How an argument names something that may be called later.
-
-    ``dotted`` is a name chain as written ("logpdist", "self.log_prob",
-    "density.log_density"); ``scope`` the id of a lambda's scope; a
-    ``functools.partial(f, a, k=b)`` is ``f``'s reference with ``bound``
-    positional and ``bound_keywords`` keyword arguments already filled.
-    """
-
-    dotted: str | None = None
-    scope: str | None = None
-    bound: int = 0
-    bound_keywords: tuple[str, ...] = ()
+    ref: CallableRef | None = None
 
 
 NO_CONSTANT = "<not a constant>"
@@ -173,6 +182,8 @@ class Scope:
     blocks: tuple[Block, ...]
     defs: dict[str, str]  # local name -> scope/class id defined here
     self_attrs: dict[str, Deps]  # self.X = ... in this method (every assignment, merged)
+    self_attr_refs: dict[str, tuple[CallableRef, ...]] = field(default_factory=dict)  # self.X = <a callable>
+    return_refs: tuple[CallableRef, ...] = ()  # returned (or yielded) values that name callables: ``return np.tanh``
 
     def all_definitions(self, name: str) -> Deps:
         """What a name bound here may hold anywhere in the scope (as a closure sees it)."""
@@ -196,6 +207,7 @@ class ModuleIR:
     scopes: dict[str, Scope]
     classes: dict[str, ClassInfo]
     is_package: bool = False  # an __init__.py
+    star_imports: tuple[str, ...] = ()  # ``from helpers import *``: the modules, in order (relative ones keep their dots)
     version: int = IR_VERSION
 
 
@@ -212,6 +224,36 @@ def positional_args(call: Call) -> list[Arg]:
     return [a for a in call.args if a.keyword is None and not a.star]
 
 
+def bound_arguments(callee: Scope, args: tuple[Arg, ...], skip: int = 0) -> list[tuple[str, Arg]]:
+    """Pair each argument with the parameter it binds (a starred one with every parameter it may fill)."""
+    positional = [p for p in callee.params if p.kind == "positional"][skip:]
+    by_name = {p.name for p in callee.params if p.kind in ("positional", "keyword")}
+    vararg = next((p.name for p in callee.params if p.kind == "vararg"), None)
+    varkw = next((p.name for p in callee.params if p.kind == "varkw"), None)
+    pairs: list[tuple[str, Arg]] = []
+    position = 0
+    for arg in args:
+        if arg.star == 1:
+            pairs += [(p.name, arg) for p in positional[position:]]
+            if vararg:
+                pairs.append((vararg, arg))
+        elif arg.star == 2:
+            pairs += [(name, arg) for name in by_name]
+            if varkw:
+                pairs.append((varkw, arg))
+        elif arg.keyword is None:
+            if position < len(positional):
+                pairs.append((positional[position].name, arg))
+            elif vararg:
+                pairs.append((vararg, arg))
+            position += 1
+        elif arg.keyword in by_name:
+            pairs.append((arg.keyword, arg))
+        elif varkw:
+            pairs.append((varkw, arg))
+    return pairs
+
+
 def partial_ref(call: Call) -> CallableRef | None:
     """``functools.partial(f, a, k=b)`` as f's reference with the bound arguments."""
     if not (call.callee or "").endswith("partial"):
@@ -221,4 +263,5 @@ def partial_ref(call: Call) -> CallableRef | None:
         return None
     first = positional[0].ref
     keywords = tuple(a.keyword for a in call.args if a.keyword is not None)
-    return CallableRef(first.dotted, first.scope, first.bound + len(positional) - 1, first.bound_keywords + keywords)
+    return CallableRef(first.dotted, first.scope, first.bound + len(positional) - 1, first.bound_keywords + keywords,
+                       first.items, first.site)

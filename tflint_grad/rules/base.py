@@ -115,5 +115,10 @@ class Rule:
         raise NotImplementedError
 
 
+def tensor(event: RoundTrip) -> str:
+    """The tensor as a message names it; none is written where an API applies a numpy function it was given."""
+    return f"tensor '{event.value}'" if event.value else "the tensors it is given"
+
+
 def advice(event: RoundTrip, fallback: str) -> str:
     return f"use {event.replacement}" if event.replacement else fallback

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..findings import Severity
 from ..analysis.facts import Facts
-from .base import CONVERSION, Invalid, Rule, RoundTrip, advice
+from .base import CONVERSION, Invalid, Rule, RoundTrip, advice, tensor
 
 
 class HostConversionOfTensor(Rule):
@@ -78,6 +78,6 @@ class HostConversionOfTensor(Rule):
 
     def message(self, event: RoundTrip) -> str:
         return (
-            f"{event.api} of tensor '{event.value}' cuts the gradient: {event.context}; "
+            f"{event.api} of {tensor(event)} cuts the gradient: {event.context}; "
             f"{advice(event, 'keep the tensor (tf.cast if a dtype change is needed)')}"
         )

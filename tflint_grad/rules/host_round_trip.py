@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..findings import Severity
 from ..analysis.facts import Facts
-from .base import CONVERSION, NUMPY_CALL, Invalid, Rule, RoundTrip, advice
+from .base import CONVERSION, NUMPY_CALL, Invalid, Rule, RoundTrip, advice, tensor
 
 
 class HostRoundTripOffGradientPath(Rule):
@@ -78,7 +78,7 @@ class HostRoundTripOffGradientPath(Rule):
 
     def message(self, event: RoundTrip) -> str:
         return (
-            f"{event.api} of tensor '{event.value}' is a host round-trip ({event.context}); "
+            f"{event.api} of {tensor(event)} is a host round-trip ({event.context}); "
             f"the gradient is intact but it syncs the device and breaks under tf.function; "
             f"{advice(event, 'use a TensorFlow op (tf.debugging.* for checks)')}"
         )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from ..findings import Severity
 from ..analysis.facts import Facts
-from .base import NUMPY_CALL, Invalid, Rule, RoundTrip, advice
+from .base import NUMPY_CALL, Invalid, Rule, RoundTrip, advice, tensor
 
 
 class NumpyCallOnTensor(Rule):
@@ -81,6 +81,6 @@ class NumpyCallOnTensor(Rule):
 
     def message(self, event: RoundTrip) -> str:
         return (
-            f"{event.api} on tensor '{event.value}' cuts the gradient: {event.context}; "
+            f"{event.api} on {tensor(event)} cuts the gradient: {event.context}; "
             f"{advice(event, 'compute it with TensorFlow ops')}"
         )

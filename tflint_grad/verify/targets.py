@@ -107,7 +107,7 @@ def _executed(script: str, session: Session) -> tuple[str, ...]:
         if path not in session.parsed or path in (e.path for e in session.errors):
             continue
         ir = session.locate(path).ir
-        for imported in ir.imports.values():
+        for imported in (*ir.imports.values(), *ir.star_imports):
             name = absolute_import(module_name(path), ir.is_package, imported).split(".")
             for found in (p for i in range(1, len(name) + 1) for p in by_module.get(".".join(name[:i]), ())):
                 if found not in order:

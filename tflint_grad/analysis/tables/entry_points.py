@@ -40,6 +40,11 @@ class CallableApi:
     def is_method(self) -> bool:
         return self.qualified.startswith(".")
 
+    @property
+    def is_namespace(self) -> bool:
+        """``keras.layers.``: every API of the namespace, by keyword slots only."""
+        return self.qualified.endswith(".")
+
 
 def _target(qualified: str, extra: tuple[Slot, ...] = (), **kw) -> CallableApi:
     return CallableApi(qualified, (Slot(0, "target_log_prob_fn"), *extra), **kw)
@@ -62,6 +67,13 @@ CALLABLE_APIS: tuple[CallableApi, ...] = (
     CallableApi("keras.layers.Lambda", (Slot(0, "function"),)),
     CallableApi(".minimize", (Slot(0, "loss"),)),  # Keras optimizer.minimize(loss_fn, var_list)
     CallableApi(".compile", (Slot(1, "loss"),), tensor_params=(1,)),  # model.compile(loss=fn): y_pred only
+    # What Keras layers apply to their tensors: activations, and regularizers (added to the loss).
+    CallableApi("keras.layers.", tuple(Slot(None, keyword) for keyword in (
+        "activation", "recurrent_activation", "kernel_regularizer", "bias_regularizer",
+        "recurrent_regularizer", "activity_regularizer", "depthwise_regularizer", "pointwise_regularizer",
+    ))),
+    CallableApi("builtins.map", (Slot(0, None),), inherit=True),
+    CallableApi("builtins.filter", (Slot(0, None),), inherit=True),
     CallableApi("tensorflow.map_fn", (Slot(0, "fn"),), inherit=True),
     CallableApi("tensorflow.vectorized_map", (Slot(0, "fn"),), inherit=True),
     CallableApi("tensorflow.scan", (Slot(0, "fn"),), inherit=True),
@@ -133,7 +145,7 @@ def find_callable_api(qualified: str, table: tuple[CallableApi, ...]) -> Callabl
     for api in table:
         if api.is_method:
             continue
-        if qualified == api.qualified:
+        if qualified == api.qualified or (api.is_namespace and qualified.startswith(api.qualified)):
             return api
         root, _, rest = api.qualified.partition(".")
         package = rest.split(".")[0]
