@@ -53,9 +53,9 @@ class Flow:
         self.live: State | None = {}
         self.loops: list[Loop] = []
 
-    def define(self, name: str, kind: str, deps: Deps, statement: int = -1) -> int:
+    def define(self, name: str, kind: str, deps: Deps, statement: int = -1, operation: bool = False) -> int:
         index = len(self.definitions)
-        self.definitions.append(Definition(name, kind, deps, statement))
+        self.definitions.append(Definition(name, kind, deps, statement, operation))
         if self.live is not None:
             self.live[name] = (index,)
         return index
