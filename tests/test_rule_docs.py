@@ -31,12 +31,21 @@ CONVERSION_FIX = (
     "only with `--unsafe-fixes`) because the code after it may rely on ndarray behaviour.\n"
     "No fix for `float()`, `int()` or `bool()`."
 )
-FIX_TEXT = {"TFG001": NUMPY_FIX, "TFG002": CONVERSION_FIX, "TFG101": f"{NUMPY_FIX}\n\n{CONVERSION_FIX}"}
+WATCH_FIX = (
+    "Inserts `tape.watch(x)` as the first statement of the tape's block. Safe: offered\n"
+    "only for a source that is never watched and whose every definition precedes the\n"
+    "block, so the watch reads the value the block reads, and watching changes what the\n"
+    "tape records, never a value. No fix for a watch that comes too late or a one-line\n"
+    "block."
+)
+FIX_TEXT = {"TFG001": NUMPY_FIX, "TFG002": CONVERSION_FIX, "TFG101": f"{NUMPY_FIX}\n\n{CONVERSION_FIX}",
+            "TFG202": WATCH_FIX}
 NO_FIX = "No automatic fix."  # the Fix section of a rule without one
 FIX_CELL = {
     "TFG001": "numpy calls: safe or unsafe, by function",
     "TFG002": "conversions: unsafe",
     "TFG101": "numpy calls: safe or unsafe, by function; conversions: unsafe",
+    "TFG202": "tape.watch: safe",
 }
 
 

@@ -24,8 +24,10 @@ from .dataflow import Dataflow, RawRoundTrip
 from .reach import Reason
 from .tables.entry_points import CallableApi
 from .project import Project
+from .recorded import Cut, RecordedWalk
 from .tables.effects import EFFECT_OF_KIND, Effect, Tag, tags_of
-from .tapes import Tape
+from .tapes import GradientCall, Tape
+from .watching import SourceWatch, WatchFinder
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,34 @@ class Facts:
     def depends_on(self, path: str, scope_id: str, deps: tuple, call_index: int) -> bool:
         """Whether values with dependencies ``deps`` (written in that scope) are computed from a call's result."""
         return self._dataflow.depends_on((path, scope_id), deps, call_index)
+
+    def unrecorded_paths(self, tape: Tape, gradient: GradientCall) -> tuple[Cut, ...]:
+        """The sources of a gradient call that reach its target only through ops the tape did not record
+        (see ``recorded.py``); none when the tape also records in another scope than the call's."""
+        if not self._records_only_in(tape, gradient.scope):
+            return ()
+        module = self._dataflow.modules[tape.path]
+        walk = RecordedWalk(
+            self._dataflow.resolver, module, module.scopes[gradient.scope], self._dataflow.tapes[tape.path], tape,
+            lambda call: self.carries_gradient(tape.path, gradient.scope, call),
+        )
+        return tuple(walk.cuts(gradient))
+
+    def source_watches(self, tape: Tape, gradient: GradientCall) -> tuple[SourceWatch, ...]:
+        """The sources of a gradient call made in its scope as plain tensors or Variables, and how the
+        tape watches each (see ``watching.py``); none when the tape also records in another scope."""
+        if not self._records_only_in(tape, gradient.scope):
+            return ()
+        module = self._dataflow.modules[tape.path]
+        scope = module.scopes[gradient.scope]
+        tapes = self._dataflow.tapes[tape.path]
+        finder = WatchFinder(self._dataflow.resolver, module, scope, tape,
+                             lambda call: tapes.records(scope, call, tape.identity))
+        return tuple(finder.sources(gradient))
+
+    @staticmethod
+    def _records_only_in(tape: Tape, scope_id: str) -> bool:
+        return bool(tape.blocks) and all(block_scope == scope_id for block_scope, _ in tape.blocks)
 
     def differentiated_scopes(self) -> list[tuple[str, str]]:
         """(path, scope id) of every scope with differentiated code (whole, or a tape block)."""

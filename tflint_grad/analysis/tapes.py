@@ -74,10 +74,19 @@ class ModuleTapes:
                 found = [p for p in found if self.tape_blocks[(scope.id, p)] != paused]
         return tuple(found)
 
+    def records(self, scope: Scope, call: Call, identity: int) -> bool:
+        """Whether the tape with that identity records a call written in ``scope``."""
+        return any(self.tape_blocks[(scope.id, p)] == identity for p in self.recording(scope, call))
+
     def blocks_in(self, scope: Scope) -> list[tuple[int, Tape]]:
         """The tape blocks written in a scope, with their tape."""
         return [(p, self.tapes[self.tape_blocks[(scope.id, p)]]) for p in range(len(scope.blocks))
                 if (scope.id, p) in self.tape_blocks]
+
+
+def call_inputs(call: Call) -> list:
+    """What a call reads: its receiver and every argument."""
+    return [*call.receiver, *(atom for arg in call.args for atom in arg.deps)]
 
 
 NO_TAPES = ModuleTapes({}, {}, {})  # a module whose tapes could not be found (its scopes are dropped)

@@ -57,6 +57,13 @@ FIX_DOCS: dict[str, FixDoc] = {
         f"unsafe (applied only with `--unsafe-fixes`) because the code after it may rely on ndarray "
         f"behaviour. No fix for `float()`, `int()` or `bool()`.",
     ),
+    "TFG202": FixDoc(
+        "tape.watch: safe",
+        "Inserts `tape.watch(x)` as the first statement of the tape's block. Safe: offered only for "
+        "a source that is never watched and whose every definition precedes the block, so the "
+        "watch reads the value the block reads, and watching changes what the tape records, never "
+        "a value. No fix for a watch that comes too late or a one-line block.",
+    ),
 }
 
 

@@ -27,11 +27,15 @@ from .gradient_inside_persistent_recording import GradientInsidePersistentRecord
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
 from .numpy_call_on_tensor import NumpyCallOnTensor
+from .source_not_watched import SourceNotWatched
+from .target_outside_recording import TargetOutsideRecording
 
 RULES: tuple[Rule, ...] = (
     NumpyCallOnTensor(),
     HostConversionOfTensor(),
     HostRoundTripOffGradientPath(),
+    TargetOutsideRecording(),
+    SourceNotWatched(),
     GradientInsidePersistentRecording(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
