@@ -38,14 +38,21 @@ WATCH_FIX = (
     "tape records, never a value. No fix for a watch that comes too late or a one-line\n"
     "block."
 )
+IN_PLACE_FIX = (
+    "Rewrites `w = w - d` (or `w -= d`) as `w.assign_sub(d)`, and `+` as\n"
+    "`w.assign_add(d)`, so the name keeps the Variable. Unsafe (applied only with\n"
+    "`--unsafe-fixes`): every later read of the name then sees the updated Variable\n"
+    "instead of a tensor. No fix for other operators."
+)
 FIX_TEXT = {"TFG001": NUMPY_FIX, "TFG002": CONVERSION_FIX, "TFG101": f"{NUMPY_FIX}\n\n{CONVERSION_FIX}",
-            "TFG202": WATCH_FIX}
+            "TFG202": WATCH_FIX, "TFG207": IN_PLACE_FIX}
 NO_FIX = "No automatic fix."  # the Fix section of a rule without one
 FIX_CELL = {
     "TFG001": "numpy calls: safe or unsafe, by function",
     "TFG002": "conversions: unsafe",
     "TFG101": "numpy calls: safe or unsafe, by function; conversions: unsafe",
     "TFG202": "tape.watch: safe",
+    "TFG207": "assign_sub/assign_add: unsafe",
 }
 
 

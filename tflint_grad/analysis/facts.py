@@ -27,7 +27,7 @@ from .project import Project
 from .recorded import Cut, RecordedWalk
 from .tables.effects import EFFECT_OF_KIND, Effect, Tag, tags_of
 from .tapes import GradientCall, Tape
-from .watching import SourceWatch, WatchFinder
+from .watching import SourceKinds, SourceWatch, WatchFinder
 
 
 @dataclass(frozen=True)
@@ -107,9 +107,16 @@ class Facts:
         module = self._dataflow.modules[tape.path]
         scope = module.scopes[gradient.scope]
         tapes = self._dataflow.tapes[tape.path]
-        finder = WatchFinder(self._dataflow.resolver, module, scope, tape,
+        finder = WatchFinder(SourceKinds(self._dataflow.resolver, module, scope), tape,
                              lambda call: tapes.records(scope, call, tape.identity))
         return tuple(finder.sources(gradient))
+
+    def replaced_variables(self, path: str, scope_id: str, deps: tuple) -> tuple[tuple[object, int, int], ...]:
+        """(atom, rebinding statement, Variable statement) of each value in ``deps`` that held a
+        ``tf.Variable`` until an operation on itself rebound it to a tensor (``w = w - lr * g``)."""
+        module = self._dataflow.modules[path]
+        kinds = SourceKinds(self._dataflow.resolver, module, module.scopes[scope_id])
+        return tuple((atom, *found) for atom in deps if (found := kinds.replaced_variable(atom)) is not None)
 
     @staticmethod
     def _records_only_in(tape: Tape, scope_id: str) -> bool:

@@ -32,6 +32,7 @@ class GradientCall:
     targets: Deps
     sources: Deps
     output_gradients: Deps | None  # None when not given
+    arms: tuple[tuple[int, int], ...] = ()  # the branch arms and loops around it (``ir.model.Call.arms``)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Tape:
     blocks: tuple[tuple[str, int], ...]  # (scope id, position in Scope.blocks) of every block that opens it
     watches: tuple[Watch, ...]
     gradients: tuple[GradientCall, ...]
+    arms: tuple[tuple[int, int], ...] = ()  # the branch arms and loops around the GradientTape(...) call
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,7 @@ class TapeFinder:
         return GradientCall(
             call.index, scope.id, call.attr, order, call.loop_depth, inside,
             target.deps if target else (), sources.deps if sources else (),
-            output_gradients.deps if output_gradients else None,
+            output_gradients.deps if output_gradients else None, call.arms,
         )
 
     def _tape(self, identity: int, entry: dict, methods: tuple[list, list]) -> Tape:
@@ -194,6 +196,6 @@ class TapeFinder:
         watches, gradients = methods
         return Tape(
             self.module.path, identity, made_in.id, entry["name"], entry["before"], *settings,
-            tuple(entry["blocks"]), tuple(watches), tuple(gradients),
+            tuple(entry["blocks"]), tuple(watches), tuple(gradients), constructor.arms,
         )
 

@@ -44,41 +44,53 @@ class SourceWatch:
     used_before_watch: int | None  # a recorded op reading it before that watch (call index)
 
 
-class WatchFinder:
-    def __init__(self, resolver: Resolver, module: ModuleIR, scope: Scope, tape: Tape, records) -> None:
-        self.resolver = resolver
-        self.module = module
-        self.scope = scope
-        self.tape = tape
-        self.records = records  # call -> whether the tape records it
-        self.walk = ScopeWalk(resolver, module, scope)
+class SourceKinds(ScopeWalk):
+    """What the values of one scope were made by, through plain names and joins."""
 
-    def sources(self, gradient: GradientCall) -> list[SourceWatch]:
-        found = []
-        for atom in gradient.sources:
-            if type(atom) is not Local:
+    def kind(self, atom) -> SourceKind | None:
+        makers = self._makers(atom, 0) if type(atom) is Local else None
+        return _kind(makers) if makers else None
+
+    def aliases(self, atom) -> set:
+        """The value's atom and the definitions it names through plain names and joins."""
+        return {a for a in self.names((atom,)) if type(a) is Local}
+
+    def replaced_variable(self, atom) -> tuple[int, int] | None:
+        """(the rebinding statement, the Variable's statement) when the value ``atom`` reads was a
+        ``tf.Variable`` rebound to a tensor by an operation on itself (``w = w - lr * g``)."""
+        if type(atom) is not Local:
+            return None
+        name = self.scope.definitions[atom.index].name
+        for alias in self.aliases(atom):
+            rebinding = self.scope.definitions[alias.index]
+            if rebinding.name != name or not rebinding.operation:
                 continue
-            makers = self._makers(atom, 0)
-            kind = _kind(makers) if makers else None
-            if kind is None:
-                continue
-            aliases = self._aliases(atom)
-            watch = self._first_watch(aliases)
-            used = self._first_use(aliases, watch)
-            start = min(self.scope.blocks[p].statement for _, p in self.tape.blocks)
-            before = all(self.scope.definitions[a.index].statement < start for a in aliases if type(a) is Local)
-            found.append(SourceWatch(atom, self.scope.definitions[atom.index].name, kind, before, watch, used))
-        return found
+            for old in rebinding.deps:
+                if type(old) is Local and self.scope.definitions[old.index].name == name:
+                    made = next((a for a in self.aliases(old) if self._made_by(a) in VARIABLE_MAKERS), None)
+                    if made is not None:
+                        return rebinding.statement, self.scope.definitions[made.index].statement
+        return None
+
+    def _made_by(self, atom) -> str | None:
+        """The API whose call is bound to the name there (``x = tf.constant(3.0)``), if it is one."""
+        definition = self.scope.definitions[atom.index]
+        if definition.kind != ASSIGN or definition.operation or len(definition.deps) != 1:
+            return None
+        if type(definition.deps[0]) is not Result:
+            return None
+        call = self.resolver.call_at(self.module, self.scope, definition.deps[0].index)
+        target = self.resolver.call(self.module, self.scope, call) if call is not None else None
+        return target.qualified if target is not None and target.definition is None else None
 
     def _makers(self, atom, depth: int) -> set[str] | None:
-        """The qualified names of the calls that make the value (None: not only such calls)."""
+        """The APIs whose calls make the value (None: not only such calls)."""
+        made = self._made_by(atom)
+        if made is not None:
+            return {made}
         definition = self.scope.definitions[atom.index]
         if depth > MAX_ALIAS_DEPTH or not definition.deps or definition.operation:
             return None
-        if definition.kind == ASSIGN and len(definition.deps) == 1 and type(definition.deps[0]) is Result:
-            call = self.resolver.call_at(self.module, self.scope, definition.deps[0].index)
-            target = self.resolver.call(self.module, self.scope, call) if call is not None else None
-            return {target.qualified} if target is not None and target.definition is None else None
         if definition.kind not in (ASSIGN, JOIN) or not all(type(a) is Local for a in definition.deps):
             return None
         found: set[str] = set()
@@ -89,9 +101,29 @@ class WatchFinder:
             found |= more
         return found
 
-    def _aliases(self, atom) -> set:
-        """The source's atom and the definitions it names through plain names and joins."""
-        return {a for a in self.walk.names((atom,)) if type(a) is Local}
+
+class WatchFinder:
+    def __init__(self, kinds: SourceKinds, tape: Tape, records) -> None:
+        self.kinds = kinds
+        self.resolver = kinds.resolver
+        self.module = kinds.module
+        self.scope = kinds.scope
+        self.tape = tape
+        self.records = records  # call -> whether the tape records it
+
+    def sources(self, gradient: GradientCall) -> list[SourceWatch]:
+        found = []
+        for atom in gradient.sources:
+            kind = self.kinds.kind(atom)
+            if kind is None:
+                continue
+            aliases = self.kinds.aliases(atom)
+            watch = self._first_watch(aliases)
+            used = self._first_use(aliases, watch)
+            start = min(self.scope.blocks[p].statement for _, p in self.tape.blocks)
+            before = all(self.scope.definitions[a.index].statement < start for a in aliases)
+            found.append(SourceWatch(atom, self.scope.definitions[atom.index].name, kind, before, watch, used))
+        return found
 
     def _first_watch(self, aliases: set) -> int | None:
         """The first watch whose argument names the source (through names, lists and calls)."""
@@ -99,7 +131,7 @@ class WatchFinder:
         for watch in self.tape.watches:
             if watch.scope != self.scope.id:
                 return -1  # watched from elsewhere: assume it is the source
-            watched = self.walk.everything(watch.watched)
+            watched = self.kinds.everything(watch.watched)
             if watched & aliases or any(type(a) is Free and a.name in names for a in watched):
                 return watch.call
         return None

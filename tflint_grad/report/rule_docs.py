@@ -64,6 +64,12 @@ FIX_DOCS: dict[str, FixDoc] = {
         "watch reads the value the block reads, and watching changes what the tape records, never "
         "a value. No fix for a watch that comes too late or a one-line block.",
     ),
+    "TFG207": FixDoc(
+        "assign_sub/assign_add: unsafe",
+        "Rewrites `w = w - d` (or `w -= d`) as `w.assign_sub(d)`, and `+` as `w.assign_add(d)`, so the "
+        "name keeps the Variable. Unsafe (applied only with `--unsafe-fixes`): every later read of the "
+        "name then sees the updated Variable instead of a tensor. No fix for other operators.",
+    ),
 }
 
 

@@ -26,9 +26,11 @@ from .base import Invalid, Occurrence, RoundTrip, Rule, Site
 from .gradient_inside_persistent_recording import GradientInsidePersistentRecording
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
+from .non_persistent_tape_reused import NonPersistentTapeReused
 from .numpy_call_on_tensor import NumpyCallOnTensor
 from .source_not_watched import SourceNotWatched
 from .target_outside_recording import TargetOutsideRecording
+from .variable_replaced_by_tensor import VariableReplacedByTensor
 
 RULES: tuple[Rule, ...] = (
     NumpyCallOnTensor(),
@@ -36,7 +38,9 @@ RULES: tuple[Rule, ...] = (
     HostRoundTripOffGradientPath(),
     TargetOutsideRecording(),
     SourceNotWatched(),
+    NonPersistentTapeReused(),
     GradientInsidePersistentRecording(),
+    VariableReplacedByTensor(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
