@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import gc
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ..ir.model import Call, ModuleIR, Scope
+from .applied import Applied, applications
 from .dataflow import Dataflow, RawRoundTrip
 from .reach import Reason
 from .tables.entry_points import CallableApi
@@ -27,7 +29,7 @@ from .project import Project
 from .recorded import Cut, RecordedWalk
 from .tables.effects import EFFECT_OF_KIND, Effect, Tag, tags_of
 from .tapes import GradientCall, Tape
-from .watching import SourceKinds, SourceWatch, WatchFinder
+from .watching import SourceKind, SourceKinds, SourceWatch, WatchFinder
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,22 @@ class Facts:
         finder = WatchFinder(SourceKinds(self._dataflow.resolver, module, scope), tape,
                              lambda call: tapes.records(scope, call, tape.identity))
         return tuple(finder.sources(gradient))
+
+    @cached_property
+    def applied_gradients(self) -> tuple[Applied, ...]:
+        """Every ``apply_gradients(zip(grads, variables))``, with the gradient call that made ``grads``
+        when it is known (see ``applied.py``)."""
+        return tuple(applications(self._dataflow.resolver, self.modules, self.tapes))
+
+    def source_kind(self, path: str, scope_id: str, atom) -> SourceKind | None:
+        """Whether a value of that scope is a plain tensor or a ``tf.Variable`` made there (see ``watching.py``)."""
+        module = self._dataflow.modules[path]
+        return SourceKinds(self._dataflow.resolver, module, module.scopes[scope_id]).kind(atom)
+
+    def call(self, path: str, scope_id: str, index: int) -> Call | None:
+        """The IR of the call with that index, written in that scope."""
+        module = self._dataflow.modules[path]
+        return self._dataflow.resolver.call_at(module, module.scopes[scope_id], index)
 
     def replaced_variables(self, path: str, scope_id: str, deps: tuple) -> tuple[tuple[object, int, int], ...]:
         """(atom, rebinding statement, Variable statement) of each value in ``deps`` that held a

@@ -23,9 +23,13 @@ that no event is claimed twice).
 from __future__ import annotations
 
 from .base import Invalid, Occurrence, RoundTrip, Rule, Site
+from .positional_output_gradients import PositionalOutputGradients
 from .gradient_inside_persistent_recording import GradientInsidePersistentRecording
+from .gradients_of_all_variables import GradientsOfAllVariables
+from .gradients_zipped_with_other_variables import GradientsZippedWithOtherVariables
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
+from .inner_gradient_outside_outer_tape import InnerGradientOutsideOuterTape
 from .non_persistent_tape_reused import NonPersistentTapeReused
 from .numpy_call_on_tensor import NumpyCallOnTensor
 from .source_not_watched import SourceNotWatched
@@ -40,7 +44,11 @@ RULES: tuple[Rule, ...] = (
     SourceNotWatched(),
     NonPersistentTapeReused(),
     GradientInsidePersistentRecording(),
+    InnerGradientOutsideOuterTape(),
     VariableReplacedByTensor(),
+    PositionalOutputGradients(),
+    GradientsOfAllVariables(),
+    GradientsZippedWithOtherVariables(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 

@@ -36,3 +36,25 @@ def value_name(facts: Facts, tape: Tape, gradient: GradientCall, atom) -> str:
 
 def tape_related(tape: Tape, what: str = "the tape is made here") -> tuple[str, int, str]:
     return (tape.path, tape.identity, what)
+
+
+# A Keras layer's or model's variable collections, by what they hold.
+COLLECTIONS = {
+    "trainable_variables": "trainable", "trainable_weights": "trainable",
+    "variables": "all", "weights": "all",
+    "non_trainable_variables": "non-trainable", "non_trainable_weights": "non-trainable",
+}
+
+
+def collection(dotted: str | None) -> tuple[str, str] | None:
+    """(the object's name, what the collection holds) for ``generator.trainable_variables``, else None."""
+    if dotted is None or "." not in dotted:
+        return None
+    owner, attr = dotted.rsplit(".", 1)
+    return (owner.rsplit(".", 1)[-1], COLLECTIONS[attr]) if attr in COLLECTIONS else None
+
+
+def mismatched(sources: str | None, variables: str | None) -> bool:
+    """The collection differentiated is not the one updated (another object, or other variables of it)."""
+    differentiated, updated = collection(sources), collection(variables)
+    return differentiated is not None and updated is not None and differentiated != updated

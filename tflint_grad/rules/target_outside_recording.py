@@ -78,17 +78,17 @@ class TargetOutsideRecording(Rule):
 
     def check(self, facts: Facts):
         for tape, gradient in gradient_calls(facts):
-            for cut in facts.unrecorded_paths(tape, gradient):
-                if cut.other_gradient:
-                    continue  # a higher-order derivative taken outside the outer tape: TFG206
-                source = value_name(facts, tape, gradient, cut.source)
-                quotes = (("call", gradient.call),) + ((("cut", cut.locator),) if cut.locator != gradient.call else ())
-                yield Site(
-                    tape.path, gradient.scope, gradient.call, quotes=quotes,
-                    words=(("tape", tape_name(tape)), ("source", source), ("when", "before" if cut.before else "after")),
-                    related=((tape.path, cut.locator, "computed outside the recording here"), tape_related(tape)),
-                )
-                break  # one finding per gradient call
+            cuts = facts.unrecorded_paths(tape, gradient)
+            if not cuts or any(cut.other_gradient for cut in cuts):
+                continue  # none, or a higher-order derivative taken outside the outer tape: TFG206
+            cut = cuts[0]  # one finding per gradient call
+            source = value_name(facts, tape, gradient, cut.source)
+            quotes = (("call", gradient.call),) + ((("cut", cut.locator),) if cut.locator != gradient.call else ())
+            yield Site(
+                tape.path, gradient.scope, gradient.call, quotes=quotes,
+                words=(("tape", tape_name(tape)), ("source", source), ("when", "before" if cut.before else "after")),
+                related=((tape.path, cut.locator, "computed outside the recording here"), tape_related(tape)),
+            )
 
     def message(self, event: Occurrence) -> str:
         parts = event.parts

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from ..analysis.facts import Facts
 from ..findings import Severity
-from ..ir.model import Call, Result, Scope, positional_args
 from .base import Invalid, Occurrence, Rule, Site
 from .tape_terms import GUIDE, gradient_calls
 
@@ -83,12 +82,9 @@ class VariableReplacedByTensor(Rule):
         for tape, gradient in gradient_calls(facts):
             for found in facts.replaced_variables(tape.path, gradient.scope, gradient.sources):
                 yield self._site(facts, tape.path, gradient.scope, gradient.call, found, "tape")
-        for path, module in facts.modules.items():
-            for scope in module.scopes.values():
-                for call in scope.calls:
-                    if call.attr == "apply_gradients":
-                        for found in facts.replaced_variables(path, scope.id, _zipped_variables(scope, call)):
-                            yield self._site(facts, path, scope.id, call.index, found, "apply")
+        for applied in facts.applied_gradients:
+            for found in facts.replaced_variables(applied.path, applied.scope, applied.variables):
+                yield self._site(facts, applied.path, applied.scope, applied.call, found, "apply")
 
     @staticmethod
     def _site(facts: Facts, path: str, scope_id: str, call: int, found: tuple, used_by: str) -> Site:
@@ -109,13 +105,3 @@ class VariableReplacedByTensor(Rule):
                 f"'{parts['rebinding']}' (line {rebinding_line}) rebinds it to a tensor, {effect}; "
                 f"update the Variable in place with {parts['name']}.assign_sub(...) or .assign_add(...)")
 
-
-def _zipped_variables(scope: Scope, call: Call) -> tuple:
-    """The second argument of ``apply_gradients(zip(grads, variables))``, or nothing."""
-    arguments = positional_args(call)
-    if not arguments or len(arguments[0].deps) != 1 or type(arguments[0].deps[0]) is not Result:
-        return ()
-    inner = next((c for c in scope.calls if c.index == arguments[0].deps[0].index), None)
-    if inner is None or inner.callee != "zip" or len(positional_args(inner)) != 2:
-        return ()
-    return positional_args(inner)[1].deps
