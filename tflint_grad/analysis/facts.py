@@ -92,14 +92,22 @@ class Facts:
     def unrecorded_paths(self, tape: Tape, gradient: GradientCall) -> tuple[Cut, ...]:
         """The sources of a gradient call that reach its target only through ops the tape did not record
         (see ``recorded.py``); none when the tape also records in another scope than the call's."""
+        walk = self._recorded_walk(tape, gradient)
+        return tuple(walk.cuts(gradient)) if walk is not None else ()
+
+    def unreached_sources(self, tape: Tape, gradient: GradientCall) -> tuple:
+        """The source atoms of a gradient call that its target certainly does not depend on."""
+        walk = self._recorded_walk(tape, gradient)
+        return tuple(walk.unreached(gradient)) if walk is not None else ()
+
+    def _recorded_walk(self, tape: Tape, gradient: GradientCall) -> RecordedWalk | None:
         if not self._records_only_in(tape, gradient.scope):
-            return ()
+            return None
         module = self._dataflow.modules[tape.path]
-        walk = RecordedWalk(
+        return RecordedWalk(
             self._dataflow.resolver, module, module.scopes[gradient.scope], self._dataflow.tapes[tape.path], tape,
             lambda call: self.carries_gradient(tape.path, gradient.scope, call),
         )
-        return tuple(walk.cuts(gradient))
 
     def source_watches(self, tape: Tape, gradient: GradientCall) -> tuple[SourceWatch, ...]:
         """The sources of a gradient call made in its scope as plain tensors or Variables, and how the

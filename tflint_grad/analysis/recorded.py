@@ -21,12 +21,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..ir.model import Block, Call, Local, ModuleIR, Result, Scope, SelfAttr, self_name
+from ..ir.model import Block, Call, Free, Local, ModuleIR, Result, Scope, SelfAttr, self_name
 from .backward import ScopeWalk, closure
 from .calls import Resolver
 from .tapes import GradientCall, ModuleTapes, Tape, call_inputs
 
 OPERATION_PREFIXES = ("tensorflow.", "tensorflow_probability.", "keras.", "tf_keras.", "builtins.sum")
+API_PREFIXES = ("tensorflow.", "builtins.", "tensor.")  # calls that read only their inputs
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,18 @@ class RecordedWalk:
                     break
         return found
 
+    def unreached(self, gradient: GradientCall) -> list:
+        """The sources (their atoms) the target does not depend on at all, when that is certain: every
+        call the target is computed by is a TensorFlow or builtin API, so no helper reads a source unseen."""
+        computed = self.walk.everything(gradient.targets)
+        for atom in computed:
+            if type(atom) is Result and (call := self.resolver.call_at(self.module, self.scope, atom.index)):
+                if call.operator is None and not self._is_api(call):
+                    return []
+            elif type(atom) is not Local and type(atom) is not Free:
+                return []  # self.attr, a lambda: may hold anything
+        return [source for source in gradient.sources if not self.walk.names((source,)) & computed]
+
     # -- the walks -------------------------------------------------------------
     def _walk(self, start: Iterable, sources: set) -> tuple[set, list[tuple[object, int, bool]]]:
         """Atoms reached through recorded ops, and the unrecorded ops met (atom, locator, is a call);
@@ -119,6 +132,10 @@ class RecordedWalk:
         if target.definition is None and target.qualified.startswith(OPERATION_PREFIXES):
             return True
         return self.carries_gradient(call.index)
+
+    def _is_api(self, call: Call) -> bool:
+        target = self.resolver.call(self.module, self.scope, call)
+        return target.definition is None and target.qualified.startswith(API_PREFIXES)
 
     def _before(self, locator: int) -> bool:
         return all(locator < block.statement for block in self.blocks)

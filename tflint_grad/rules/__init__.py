@@ -32,6 +32,7 @@ from .host_round_trip import HostRoundTripOffGradientPath
 from .inner_gradient_outside_outer_tape import InnerGradientOutsideOuterTape
 from .non_persistent_tape_reused import NonPersistentTapeReused
 from .numpy_call_on_tensor import NumpyCallOnTensor
+from .source_not_in_target import SourceNotInTarget
 from .source_not_watched import SourceNotWatched
 from .target_outside_recording import TargetOutsideRecording
 from .variable_replaced_by_tensor import VariableReplacedByTensor
@@ -42,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     HostRoundTripOffGradientPath(),
     TargetOutsideRecording(),
     SourceNotWatched(),
+    SourceNotInTarget(),
     NonPersistentTapeReused(),
     GradientInsidePersistentRecording(),
     InnerGradientOutsideOuterTape(),

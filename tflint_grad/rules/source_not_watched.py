@@ -81,7 +81,10 @@ class SourceNotWatched(Rule):
 
     def check(self, facts: Facts):
         for tape, gradient in gradient_calls(facts):
+            unreached = facts.unreached_sources(tape, gradient)  # watching would not help: TFG203
             for source in facts.source_watches(tape, gradient):
+                if source.atom in unreached:
+                    continue
                 if source.kind is SourceKind.VARIABLE and tape.watch_accessed_variables is not False:
                     continue
                 if source.watch is not None and source.used_before_watch is None:
