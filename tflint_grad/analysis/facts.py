@@ -23,6 +23,7 @@ from functools import cached_property
 from ..ir.model import Call, ModuleIR, Scope
 from .applied import Applied, applications
 from .dataflow import Dataflow, RawRoundTrip
+from .entry_returns import closed_over_tensors, ignores_parameters
 from .reach import Reason
 from .tables.entry_points import CallableApi
 from .project import Project
@@ -147,6 +148,21 @@ class Facts:
     @staticmethod
     def _records_only_in(tape: Tape, scope_id: str) -> bool:
         return bool(tape.blocks) and all(block_scope == scope_id for block_scope, _ in tape.blocks)
+
+    def differentiated_parameters(self, path: str, scope_id: str) -> frozenset[str]:
+        """The parameters an API fills with tensors, for a callable whose result it differentiates."""
+        key = (path, scope_id)
+        return frozenset(self._dataflow.tainted_params.get(key, ())) if key in self._dataflow.output_entries else frozenset()
+
+    def ignores_parameters(self, path: str, scope_id: str, params: frozenset[str]) -> bool:
+        """Whether a callable's result is certainly computed from none of ``params`` (see ``entry_returns.py``)."""
+        module = self._dataflow.modules[path]
+        return ignores_parameters(self._dataflow.resolver, module, module.scopes[scope_id], params)
+
+    def closed_over_tensors(self, path: str, scope_id: str) -> tuple[tuple[str, int], ...]:
+        """(name, statement) of the tensors computed outside that a parameterless callable returns."""
+        module = self._dataflow.modules[path]
+        return tuple(closed_over_tensors(self._dataflow.resolver, module, module.scopes[scope_id]))
 
     def differentiated_scopes(self) -> list[tuple[str, str]]:
         """(path, scope id) of every scope with differentiated code (whole, or a tape block)."""

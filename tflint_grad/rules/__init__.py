@@ -23,6 +23,7 @@ that no event is claimed twice).
 from __future__ import annotations
 
 from .base import Invalid, Occurrence, RoundTrip, Rule, Site
+from .callable_ignores_parameters import CallableIgnoresParameters
 from .positional_output_gradients import PositionalOutputGradients
 from .gradient_inside_persistent_recording import GradientInsidePersistentRecording
 from .gradients_of_all_variables import GradientsOfAllVariables
@@ -51,6 +52,7 @@ RULES: tuple[Rule, ...] = (
     PositionalOutputGradients(),
     GradientsOfAllVariables(),
     GradientsZippedWithOtherVariables(),
+    CallableIgnoresParameters(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 

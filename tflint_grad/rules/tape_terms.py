@@ -6,7 +6,8 @@ from typing import Iterator
 
 from ..analysis.facts import Facts
 from ..analysis.tapes import GradientCall, Tape
-from ..ir.model import Free, Local, SelfAttr
+from ..analysis.reach import Reason
+from ..ir.model import Free, Local, Scope, SelfAttr
 
 GUIDE = ("TensorFlow guide, Introduction to gradients and automatic differentiation "
          "(https://www.tensorflow.org/guide/autodiff)")
@@ -17,6 +18,14 @@ def gradient_calls(facts: Facts) -> Iterator[tuple[Tape, GradientCall]]:
     for tape in facts.tapes:
         for gradient in tape.gradients:
             yield tape, gradient
+
+
+def differentiated_entries(facts: Facts) -> Iterator[tuple[str, Scope, Reason]]:
+    """Every callable handed directly to an API that differentiates it, with why."""
+    for path, scope_id in facts.differentiated_scopes():
+        reason = facts.reason(path, scope_id)
+        if reason is not None and reason.kind == "entry" and not reason.via:
+            yield path, facts.modules[path].scopes[scope_id], reason
 
 
 def tape_name(tape: Tape) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from ..analysis.facts import Facts
 from ..findings import Severity
 from .base import Invalid, Occurrence, Rule, Site
-from .tape_terms import GUIDE, gradient_calls, tape_name, tape_related, value_name
+from .tape_terms import GUIDE, differentiated_entries, gradient_calls, tape_name, tape_related, value_name
 
 
 class TargetOutsideRecording(Rule):
@@ -18,7 +18,10 @@ class TargetOutsideRecording(Rule):
         "`tape.gradient(-loss, w)`, `tape.gradient(tf.reduce_mean(loss), w)`) is a\n"
         "constant to the tape: when every path from a source to the target passes\n"
         "through such an op the gradient is None (Keras: \"No gradients provided for\n"
-        "any variable\"), and when some do, those terms are silently lost. The\n"
+        "any variable\"), and when some do, those terms are silently lost. A loss\n"
+        "callable given to `minimize` (Keras or `tfp.math.minimize`) that returns a tensor\n"
+        "computed before it was handed over is the same mistake: the optimiser calls it\n"
+        "under its own tape and gets the same constant every step. The\n"
         f"{GUIDE},\nlists it under \"Cases where gradient returns None\"."
     )
     example = (
@@ -41,7 +44,9 @@ class TargetOutsideRecording(Rule):
         "through a recorded op is never reported, so a value the helper reads from a\n"
         "closure may hide a finding but never makes one. Data prepared before the\n"
         "tape on purpose (a GAN's generated batch fed to the discriminator's tape) is\n"
-        "silent: the discriminator's variables are read inside the block."
+        "silent: the discriminator's variables are read inside the block. A loss callable\n"
+        "is reported only when it has no parameters and no calls and returns names its\n"
+        "enclosing function binds to TensorFlow ops or operator expressions."
     )
     fixes = ()
     valid = (
@@ -57,6 +62,15 @@ class TargetOutsideRecording(Rule):
         "grad = tape.gradient(loss, w)\n",
     )
     invalid = (
+        Invalid(
+            "import tensorflow as tf\nw = tf.Variable(1.0)\n"
+            "loss = tf.reduce_sum(w ** 2)\n"
+            "opt = tf.keras.optimizers.SGD(0.1)\n"
+            "opt.minimize(lambda: loss, [w])  # expect: TFG201\n",
+            "lambda: loss, the loss given to opt.minimize (line 5), returns 'loss', computed outside it by "
+            "'loss = tf.reduce_sum(w ** 2)' (line 3): every step differentiates the same constant and the gradient "
+            "is None; compute the loss inside the callable",
+        ),
         Invalid(
             "import tensorflow as tf\nw = tf.Variable(1.0)\n"
             "pred = w * 2.0\n"
@@ -89,9 +103,21 @@ class TargetOutsideRecording(Rule):
                 words=(("tape", tape_name(tape)), ("source", source), ("when", "before" if cut.before else "after")),
                 related=((tape.path, cut.locator, "computed outside the recording here"), tape_related(tape)),
             )
+        for path, scope, reason in differentiated_entries(facts):
+            for name, statement in facts.closed_over_tensors(path, scope.id)[:1]:
+                yield Site(
+                    path, scope.id, scope.index, quotes=(("callable", scope.index), ("tensor", statement)),
+                    words=(("api", reason.api), ("name", name)),
+                    related=((path, statement, "computed here"), (path, reason.index, "handed over here")),
+                )
 
     def message(self, event: Occurrence) -> str:
         parts = event.parts
+        if "callable" in parts:
+            computed, handed = (related.span.start.line for related in event.related)
+            return (f"{parts['callable']}, the loss given to {parts['api']} (line {handed}), returns '{parts['name']}', "
+                    f"computed outside it by '{parts['tensor']}' (line {computed}): every step differentiates the same "
+                    "constant and the gradient is None; compute the loss inside the callable")
         tape = f"tape '{parts['tape']}' (line {event.related[1].span.start.line})"
         fix = "the gradient is None; compute it inside the with block"
         if "cut" not in parts:
