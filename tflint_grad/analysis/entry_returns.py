@@ -6,29 +6,31 @@ what the result reads while the call runs.  A result computed from none of
 the parameters is a constant to the API (its gradient is zero, or None), and a
 loss callable that only returns a tensor computed before it was handed over
 (``optimizer.minimize(lambda: loss, ...)``) returns the same constant on every
-step.  Both are certain only for a callable with no nested function (which
-could read a parameter unseen).
+step.  Both are reported only for a callable with no nested function or
+lambda (which could read a parameter unseen), and the first only when the
+parameters are never read at all.
 """
 
 from __future__ import annotations
 
-from ..ir.model import ASSIGN, PARAM, Free, LambdaRef, Local, ModuleIR, Result, Scope
-from .backward import ScopeWalk
+from ..ir.model import ASSIGN, PARAM, Free, Local, ModuleIR, Result, Scope
 from .calls import Resolver
 from .tables.apis import Kind
+from .tapes import call_inputs
 
 TENSOR_APIS = ("tensorflow.", "tensorflow_probability.")
 
 
-def ignores_parameters(resolver: Resolver, module: ModuleIR, scope: Scope, params: frozenset[str]) -> bool:
-    """The scope returns something, and nothing it returns is computed from those parameters."""
-    if not scope.returns or scope.defs:
+def ignores_parameters(module: ModuleIR, scope: Scope, params: frozenset[str]) -> bool:
+    """The scope returns something and never reads those parameters at all (a parameter read only by a
+    loop's test or a check is a choice, not this mistake); no nested function or lambda could read them."""
+    if not scope.returns or any(other.parent == scope.id for other in module.scopes.values()):
         return False
-    computed = ScopeWalk(resolver, module, scope).everything(scope.returns)
-    if any(type(atom) is LambdaRef for atom in computed):
-        return False
+    read = {atom for definition in scope.definitions for atom in definition.deps}
+    read.update(atom for call in scope.calls for atom in call_inputs(call))
+    read.update(scope.returns)
     return not any(type(atom) is Local and scope.definitions[atom.index].kind == PARAM
-                   and scope.definitions[atom.index].name in params for atom in computed)
+                   and scope.definitions[atom.index].name in params for atom in read)
 
 
 def closed_over_tensors(resolver: Resolver, module: ModuleIR, scope: Scope) -> list[tuple[str, int]]:

@@ -155,9 +155,9 @@ class Facts:
         return frozenset(self._dataflow.tainted_params.get(key, ())) if key in self._dataflow.output_entries else frozenset()
 
     def ignores_parameters(self, path: str, scope_id: str, params: frozenset[str]) -> bool:
-        """Whether a callable's result is certainly computed from none of ``params`` (see ``entry_returns.py``)."""
+        """Whether a callable returns a value and never reads ``params`` (see ``entry_returns.py``)."""
         module = self._dataflow.modules[path]
-        return ignores_parameters(self._dataflow.resolver, module, module.scopes[scope_id], params)
+        return ignores_parameters(module, module.scopes[scope_id], params)
 
     def closed_over_tensors(self, path: str, scope_id: str) -> tuple[tuple[str, int], ...]:
         """(name, statement) of the tensors computed outside that a parameterless callable returns."""

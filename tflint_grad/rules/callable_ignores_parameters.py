@@ -10,7 +10,7 @@ class CallableIgnoresParameters(Rule):
     code = "TFG211"
     name = "callable-ignores-parameters"
     severity = Severity.ERROR
-    summary = "a differentiated callable (a target_log_prob_fn, a loss) whose result depends on none of its parameters"
+    summary = "a differentiated callable (a target_log_prob_fn, a loss) that never reads its parameters"
     why = (
         "An API that differentiates a callable (an MCMC kernel's `target_log_prob_fn`,\n"
         "`tfp.math.value_and_gradient`, a variational loss) differentiates its result with\n"
@@ -31,9 +31,9 @@ class CallableIgnoresParameters(Rule):
     )
     false_positives = (
         "Reported only for a callable handed directly to a differentiating API whose\n"
-        "result is differentiated, with a return value, no nested function (which could\n"
-        "read a parameter unseen) and nothing returned that is computed from a filled\n"
-        "parameter, through every call and operator in its body."
+        "result is differentiated, with a return value, no nested function or lambda\n"
+        "(which could read a parameter unseen), and parameters it never reads at all: a\n"
+        "parameter read only by a loop's test or an assertion is taken as a choice."
     )
     fixes = ()
     valid = (
@@ -47,8 +47,8 @@ class CallableIgnoresParameters(Rule):
             "log_prob = tf.constant(-1.0)\n"
             "kernel = tfp.mcmc.HamiltonianMonteCarlo(\n"
             "    target_log_prob_fn=lambda x: log_prob, step_size=0.1, num_leapfrog_steps=3)  # expect: TFG211\n",
-            "a lambda, passed as target_log_prob_fn to tfp.mcmc.HamiltonianMonteCarlo (line 4), returns a value "
-            "computed from none of its parameters (x): its gradient is None or zero; compute the result from them",
+            "a lambda, passed as target_log_prob_fn to tfp.mcmc.HamiltonianMonteCarlo (line 4), never reads its "
+            "parameters (x): its result is a constant, whose gradient is None or zero; compute the result from them",
         ),
     )
 
@@ -67,5 +67,5 @@ class CallableIgnoresParameters(Rule):
         parts = event.parts
         slot = f" as {parts['slot']}" if parts["slot"] else ""
         return (f"{parts['function']}, passed{slot} to {parts['api']} (line {event.related[0].span.start.line}), "
-                f"returns a value computed from none of its parameters ({parts['params']}): its gradient is None "
+                f"never reads its parameters ({parts['params']}): its result is a constant, whose gradient is None "
                 "or zero; compute the result from them")
