@@ -156,3 +156,50 @@ def test_resolution_that_needs_itself_has_an_answer():
         tape.gradient(loss, w)
     """))
     assert [(f.span.start.line, f.code) for f in report.findings] == [(5, "TFG002")]
+
+
+def test_unrecorded_paths_name_the_op_outside_the_block_and_when():
+    facts = facts_of("""
+        import tensorflow as tf
+        w = tf.Variable(1.0)
+        pred = w * 2.0
+        with tf.GradientTape() as before:
+            loss = tf.reduce_sum(pred)
+        g1 = before.gradient(loss, w)
+        with tf.GradientTape() as after:
+            loss = tf.reduce_sum(w * w)
+        g2 = after.gradient(tf.reduce_mean(loss), [w])
+        with tf.GradientTape() as inside:
+            loss = -tf.reduce_sum(w * pred)
+        g3 = inside.gradient(loss, w)
+    """)
+    cuts = {tape.name: facts.unrecorded_paths(tape, tape.gradients[0]) for tape in facts.tapes}
+    (cut,) = cuts["before"]
+    assert (cut.is_call, cut.before, cut.other_gradient) == (False, True, False)
+    (cut,) = cuts["after"]
+    assert (cut.is_call, cut.before) == (True, False)
+    assert calls_named(facts, "tf.reduce_mean")[0][1].index == cut.locator
+    assert cuts["inside"] == ()
+
+
+def test_source_watches_know_plain_tensors_variables_and_late_watches():
+    facts = facts_of("""
+        import tensorflow as tf
+        x = tf.constant(3.0)
+        w = tf.Variable(1.0)
+        def param(p):
+            with tf.GradientTape() as tape:
+                y = p * p
+            return tape.gradient(y, p)
+        with tf.GradientTape() as tape:
+            y = x * w
+            tape.watch(x)
+        g = tape.gradient(y, [x, w])
+    """)
+    by_name = {t.scope: t for t in facts.tapes}
+    assert facts.source_watches(by_name["param"], by_name["param"].gradients[0]) == ()
+    tape = by_name["<module>"]
+    x, w = facts.source_watches(tape, tape.gradients[0])
+    assert (x.name, x.kind.value, x.defined_before, x.watch is not None, x.used_before_watch is not None) == (
+        "x", "tensor", True, True, True)
+    assert (w.name, w.kind.value, w.watch) == ("w", "variable", None)

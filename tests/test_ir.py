@@ -279,3 +279,28 @@ def test_container_and_subscript_arguments_name_their_callables():
     assert [r.dotted for r in compile_call.args[0].ref.items] == ["main_loss", "aux_loss"]
     assert compile_call.args[0].ref.site == compile_call.index
     assert step_call.args[0].ref.dotted == "ACTIVATIONS"
+
+
+def test_branch_arms_block_ends_and_operations_are_recorded():
+    source = textwrap.dedent("""
+        with tf.GradientTape() as t:
+            y = -x
+            if a:
+                g = t.gradient(y, x)
+            elif b:
+                g = t.gradient(y + 1.0, x)
+            else:
+                for i in r:
+                    g = t.gradient(y, x)
+        z = y
+    """)
+    ir, _ = build_ir(cst.parse_module(source), "m.py")
+    scope = ir.scopes["<module>"]
+    gradients = [call for call in scope.calls if call.attr == "gradient"]
+    if_, elif_, loop = (branch for branch, _ in gradients[-1].arms)
+    assert [call.arms for call in gradients] == [((if_, 0),), ((if_, 1), (elif_, 0)), ((if_, 1), (elif_, 1), (loop, -1))]
+    assert [call.args[0].operation for call in gradients] == [False, True, False]
+    definitions = {d.name: d for d in scope.definitions if d.kind == "assign"}
+    (block,) = scope.blocks
+    assert (definitions["y"].operation, definitions["z"].operation) == (True, False)
+    assert block.holds(definitions["y"].statement) and not block.holds(definitions["z"].statement)

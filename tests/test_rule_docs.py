@@ -31,12 +31,28 @@ CONVERSION_FIX = (
     "only with `--unsafe-fixes`) because the code after it may rely on ndarray behaviour.\n"
     "No fix for `float()`, `int()` or `bool()`."
 )
-FIX_TEXT = {"TFG001": NUMPY_FIX, "TFG002": CONVERSION_FIX, "TFG101": f"{NUMPY_FIX}\n\n{CONVERSION_FIX}"}
+WATCH_FIX = (
+    "Inserts `tape.watch(x)` as the first statement of the tape's block. Safe: offered\n"
+    "only for a source that is never watched and whose every definition precedes the\n"
+    "block, so the watch reads the value the block reads, and watching changes what the\n"
+    "tape records, never a value. No fix for a watch that comes too late or a one-line\n"
+    "block."
+)
+IN_PLACE_FIX = (
+    "Rewrites `w = w - d` (or `w -= d`) as `w.assign_sub(d)`, and `+` as\n"
+    "`w.assign_add(d)`, so the name keeps the Variable. Unsafe (applied only with\n"
+    "`--unsafe-fixes`): every later read of the name then sees the updated Variable\n"
+    "instead of a tensor. No fix for other operators."
+)
+FIX_TEXT = {"TFG001": NUMPY_FIX, "TFG002": CONVERSION_FIX, "TFG101": f"{NUMPY_FIX}\n\n{CONVERSION_FIX}",
+            "TFG202": WATCH_FIX, "TFG207": IN_PLACE_FIX}
 NO_FIX = "No automatic fix."  # the Fix section of a rule without one
 FIX_CELL = {
     "TFG001": "numpy calls: safe or unsafe, by function",
     "TFG002": "conversions: unsafe",
     "TFG101": "numpy calls: safe or unsafe, by function; conversions: unsafe",
+    "TFG202": "tape.watch: safe",
+    "TFG207": "assign_sub/assign_add: unsafe",
 }
 
 

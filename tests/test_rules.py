@@ -26,6 +26,14 @@ def test_codes_and_names_are_unique_and_well_formed():
     assert set(RULES_BY_CODE) == set(codes)
 
 
+def test_the_tape_contract_family_has_every_planned_code_once_in_order():
+    family = [rule.code for rule in RULES if rule.code.startswith("TFG2")]
+    assert family == [f"TFG2{number:02d}" for number in range(1, 12)]
+    assert [rule.code for rule in RULES] == sorted(rule.code for rule in RULES)
+    assert all("https://www.tensorflow.org/guide/autodiff" in rule.why for rule in RULES
+               if rule.code in family and rule.code != "TFG205")
+
+
 def test_every_rule_is_documented():
     for rule in RULES:
         for field in ("summary", "why", "example", "use_instead", "false_positives"):

@@ -32,6 +32,7 @@ class GradientCall:
     targets: Deps
     sources: Deps
     output_gradients: Deps | None  # None when not given
+    arms: tuple[tuple[int, int], ...] = ()  # the branch arms and loops around it (``ir.model.Call.arms``)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class Tape:
     blocks: tuple[tuple[str, int], ...]  # (scope id, position in Scope.blocks) of every block that opens it
     watches: tuple[Watch, ...]
     gradients: tuple[GradientCall, ...]
+    arms: tuple[tuple[int, int], ...] = ()  # the branch arms and loops around the GradientTape(...) call
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,19 @@ class ModuleTapes:
                 found = [p for p in found if self.tape_blocks[(scope.id, p)] != paused]
         return tuple(found)
 
+    def records(self, scope: Scope, call: Call, identity: int) -> bool:
+        """Whether the tape with that identity records a call written in ``scope``."""
+        return any(self.tape_blocks[(scope.id, p)] == identity for p in self.recording(scope, call))
+
     def blocks_in(self, scope: Scope) -> list[tuple[int, Tape]]:
         """The tape blocks written in a scope, with their tape."""
         return [(p, self.tapes[self.tape_blocks[(scope.id, p)]]) for p in range(len(scope.blocks))
                 if (scope.id, p) in self.tape_blocks]
+
+
+def call_inputs(call: Call) -> list:
+    """What a call reads: its receiver and every argument."""
+    return [*call.receiver, *(atom for arg in call.args for atom in arg.deps)]
 
 
 NO_TAPES = ModuleTapes({}, {}, {})  # a module whose tapes could not be found (its scopes are dropped)
@@ -172,7 +183,7 @@ class TapeFinder:
         return GradientCall(
             call.index, scope.id, call.attr, order, call.loop_depth, inside,
             target.deps if target else (), sources.deps if sources else (),
-            output_gradients.deps if output_gradients else None,
+            output_gradients.deps if output_gradients else None, call.arms,
         )
 
     def _tape(self, identity: int, entry: dict, methods: tuple[list, list]) -> Tape:
@@ -185,6 +196,6 @@ class TapeFinder:
         watches, gradients = methods
         return Tape(
             self.module.path, identity, made_in.id, entry["name"], entry["before"], *settings,
-            tuple(entry["blocks"]), tuple(watches), tuple(gradients),
+            tuple(entry["blocks"]), tuple(watches), tuple(gradients), constructor.arms,
         )
 

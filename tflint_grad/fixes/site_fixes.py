@@ -14,10 +14,14 @@ from typing import Callable
 from ..findings import Fix
 from ..ir.located import Located
 from ..rules import Site
+from .tape_fixes import assign_in_place, watch_at_top_of_block
 
 SiteFixer = Callable[[Site, Located], "Fix | None"]
 
-SITE_FIXES: dict[str, SiteFixer] = {}
+SITE_FIXES: dict[str, SiteFixer] = {
+    "TFG202": watch_at_top_of_block,
+    "TFG207": assign_in_place,
+}
 
 
 def site_fix(code: str, site: Site, located: Located) -> Fix | None:

@@ -14,7 +14,8 @@ is numpy and which ``with`` is a tape is decided by the analysis.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+import itertools
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import libcst as cst
@@ -22,7 +23,7 @@ import libcst as cst
 from .conventions import MUTATING_METHODS, STATIC_ATTRIBUTES
 from .flow import Flow, join, rebound_names
 from .model import (
-    ASSIGN, CONTEXT, GLOBAL, ITERATION, MUTATION, NO_CONSTANT, PARAM, Arg, Block, Call, CallableRef,
+    ASSIGN, CONTEXT, GLOBAL, ITERATION, LOOP_BODY, MUTATION, NO_CONSTANT, PARAM, Arg, Block, Call, CallableRef,
     ClassInfo, Definition, Deps, Free, LambdaRef, ModuleIR, Param, Result, Scope, SelfAttr, merge, partial_ref,
 )
 
@@ -85,6 +86,7 @@ class Walk:
     globals: set[str] = field(default_factory=set)
     blocks: tuple[int, ...] = ()
     loop_depth: int = 0
+    arms: tuple[tuple[int, int], ...] = ()  # the branch arms around the current point (see model.LOOP_BODY)
 
 
 class IRBuilder:
@@ -101,6 +103,7 @@ class IRBuilder:
         self.scope = self._new_scope(Draft(MODULE_SCOPE, "module", MODULE_SCOPE, -1, None))
         self.klass: ClassInfo | None = None  # set while in a class body
         self.walk = Walk()
+        self.branch_ids = itertools.count()
 
     # -- bookkeeping -------------------------------------------------------
     def locate(self, node: cst.CSTNode) -> int:
@@ -140,6 +143,13 @@ class IRBuilder:
             if handler is not None:
                 handler(self, statement)
 
+    def arm(self, branch: int, arm: int, node) -> None:
+        """A block (or an ``elif``) that is one arm of a branch, or a loop body."""
+        saved = self.walk.arms
+        self.walk.arms = saved + ((branch, arm),)
+        self.if_(node) if isinstance(node, cst.If) else self.block(node)
+        self.walk.arms = saved
+
     def block(self, node) -> None:
         """An indented block, a one-line suite, or an else/finally clause."""
         if node is None:
@@ -166,16 +176,17 @@ class IRBuilder:
         deps = self.expr(value)
         ref = self.kept_ref(value, statement)
         for target in node.targets:
-            self.bind(target.target, deps, statement, ref=ref)
+            self.bind(target.target, deps, statement, ref=ref, operation=is_operation(value))
 
     def ann_assign(self, node: cst.AnnAssign) -> None:
         if node.value is not None:
             statement = self.locate(node)
-            self.bind(node.target, self.expr(node.value), statement, ref=self.kept_ref(node.value, statement))
+            self.bind(node.target, self.expr(node.value), statement, ref=self.kept_ref(node.value, statement),
+                      operation=is_operation(node.value))
 
     def aug_assign(self, node: cst.AugAssign) -> None:
         statement = self.locate(node)
-        self.bind(node.target, merge(self.expr(node.target), self.expr(node.value)), statement)
+        self.bind(node.target, merge(self.expr(node.target), self.expr(node.value)), statement, operation=True)
 
     def return_(self, node: cst.Return) -> None:
         if node.value is not None:
@@ -236,14 +247,12 @@ class IRBuilder:
 
     def if_(self, node: cst.If) -> None:
         self.expr(node.test)
+        branch = next(self.branch_ids)
         entry = self.flow.snapshot()
-        self.block(node.body)
+        self.arm(branch, 0, node.body)
         taken = self.flow.snapshot()
         self.flow.restore(entry)
-        if isinstance(node.orelse, cst.If):
-            self.if_(node.orelse)
-        else:
-            self.block(node.orelse)
+        self.arm(branch, 1, node.orelse)
         self.flow.restore(join(taken, self.flow.snapshot()))
 
     def for_(self, node: cst.For) -> None:
@@ -258,7 +267,7 @@ class IRBuilder:
         loop = self.flow.enter_loop(rebound_names(node.body, MUTATING_METHODS))
         head()
         self.walk.loop_depth += 1
-        self.block(node.body)
+        self.arm(next(self.branch_ids), LOOP_BODY, node.body)
         self.walk.loop_depth -= 1
         at_head = self.flow.leave_body(loop)
         self.flow.restore(at_head)
@@ -268,18 +277,19 @@ class IRBuilder:
     def try_(self, node) -> None:
         start = len(self.flow.definitions)
         entry = self.flow.snapshot()
-        self.block(node.body)
+        branch = next(self.branch_ids)
+        self.arm(branch, 0, node.body)
         handler_entry = self.flow.defined_since(start, join(entry, self.flow.snapshot()))
         ends = []
         self.block(node.orelse)
         ends.append(self.flow.snapshot())
-        for handler in node.handlers:
+        for number, handler in enumerate(node.handlers, 1):
             self.flow.restore(handler_entry)
             if handler.type is not None:
                 self.expr(handler.type)
             if handler.name is not None:
                 self.bind(handler.name.name, (), -1)
-            self.block(handler.body)
+            self.arm(branch, number, handler.body)
             ends.append(self.flow.snapshot())
         self.flow.restore(join(*ends))
         self.block(node.finalbody)
@@ -288,9 +298,10 @@ class IRBuilder:
         self.expr(node.subject)
         entry = self.flow.snapshot()
         ends = [entry]
-        for case in node.cases:
+        branch = next(self.branch_ids)
+        for number, case in enumerate(node.cases):
             self.flow.restore(entry)
-            self.block(case.body)
+            self.arm(branch, number, case.body)
             ends.append(self.flow.snapshot())
         self.flow.restore(join(*ends))
 
@@ -309,6 +320,8 @@ class IRBuilder:
         self.walk.blocks = saved + opened
         self.block(node.body)
         self.walk.blocks = saved
+        for position in opened:
+            self.scope.blocks[position] = replace(self.scope.blocks[position], end=self.count)
 
     def function_def(self, node: cst.FunctionDef) -> None:
         index = self.locate(node)
@@ -406,9 +419,9 @@ class IRBuilder:
         self.bind(target, deps, -1, ITERATION)
 
     def bind(self, target: cst.BaseExpression, deps: Deps, statement: int, kind: str = ASSIGN,
-             ref: CallableRef | None = None) -> None:
+             ref: CallableRef | None = None, operation: bool = False) -> None:
         if isinstance(target, cst.Name):
-            self.define(target.value, kind, deps, statement, ref)
+            self.define(target.value, kind, deps, statement, ref, operation)
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self.bind(element.value, deps, statement, kind)
@@ -429,12 +442,13 @@ class IRBuilder:
                 name = target.value.value
                 self.define(name, MUTATION, merge(self.flow.read(name), deps), statement)
 
-    def define(self, name: str, kind: str, deps: Deps, statement: int, ref: CallableRef | None = None) -> None:
+    def define(self, name: str, kind: str, deps: Deps, statement: int, ref: CallableRef | None = None,
+               operation: bool = False) -> None:
         if name in self.walk.globals and self.scope.kind != "module":
             # ``global x; x = ...``: a module-level binding whose value the module cannot see
             self.scopes[MODULE_SCOPE].flow.definitions.append(Definition(name, GLOBAL, (), statement))
             return
-        self.flow.define(name, kind, deps, statement, ref)
+        self.flow.define(name, kind, deps, statement, ref, operation)
 
     # -- references to callables -------------------------------------------------
     def value_ref(self, node: cst.BaseExpression, site: int) -> CallableRef | None:
@@ -547,7 +561,8 @@ class IRBuilder:
         index = self.locate(node)
         operands = [node.left, *(target.comparator for target in node.comparisons)]
         args = tuple(Arg(None, self.expr(operand)) for operand in operands)
-        self.scope.calls.append(Call(index, None, (), args, self.walk.blocks, None, self.walk.loop_depth, "compare"))
+        self.scope.calls.append(
+            Call(index, None, (), args, self.walk.blocks, None, self.walk.loop_depth, "compare", self.walk.arms))
         return (Result(index),)
 
     def named_expr(self, node: cst.NamedExpr) -> Deps:
@@ -577,7 +592,8 @@ class IRBuilder:
         attr = func.attr.value if isinstance(func, cst.Attribute) else None
         receiver = self.expr(func.value if isinstance(func, cst.Attribute) else func)
         args = tuple(self._argument(a, index) for a in node.args)
-        self.scope.calls.append(Call(index, callee, receiver, args, self.walk.blocks, attr, self.walk.loop_depth))
+        self.scope.calls.append(
+            Call(index, callee, receiver, args, self.walk.blocks, attr, self.walk.loop_depth, arms=self.walk.arms))
         if attr in MUTATING_METHODS and isinstance(func.value, cst.Name):  # terms.append(x) changes terms
             name = func.value.value
             if name not in self.imports or self.flow.is_live(name):  # np.append(...) never rebinds np
@@ -594,7 +610,14 @@ class IRBuilder:
             ref = partial_ref(self.scope.calls[-1])
         else:
             ref = self.value_ref(value, site)
-        return Arg(keyword, deps, ref, len(arg.star), constant_value(value))
+        return Arg(keyword, deps, ref, len(arg.star), constant_value(value), is_operation(value))
+
+
+def is_operation(node: cst.BaseExpression) -> bool:
+    """An arithmetic operator expression (``a - b``, ``-x``, ``a @ b``): in TensorFlow, an op on a tensor."""
+    if isinstance(node, cst.UnaryOperation):
+        return not isinstance(node.operator, cst.Not)
+    return isinstance(node, cst.BinaryOperation)
 
 
 def constant_value(node: cst.BaseExpression) -> object:

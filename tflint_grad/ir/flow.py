@@ -53,9 +53,10 @@ class Flow:
         self.live: State | None = {}
         self.loops: list[Loop] = []
 
-    def define(self, name: str, kind: str, deps: Deps, statement: int = -1, ref: CallableRef | None = None) -> int:
+    def define(self, name: str, kind: str, deps: Deps, statement: int = -1, ref: CallableRef | None = None,
+               operation: bool = False) -> int:
         index = len(self.definitions)
-        self.definitions.append(Definition(name, kind, deps, statement, ref))
+        self.definitions.append(Definition(name, kind, deps, statement, ref, operation))
         if self.live is not None:
             self.live[name] = (index,)
         return index

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple, Union
 
-IR_VERSION = 4  # bump when the shape of the IR changes (caches keyed on it)
+IR_VERSION = 5  # bump when the shape of the IR changes (caches keyed on it)
 
 
 # Atoms are typed named tuples: each class carries its own tag as a second field, so
@@ -117,6 +117,8 @@ class Definition:
     ``statement`` locates the binding statement (-1 for parameters and joins).
     ``ref`` is what the value names when it may be called later and ``deps``
     lose it (``act = np.tanh``, ``losses = {"a": f, "b": g}``, ``f = table[k]``).
+    ``operation`` says the value bound is computed there by an operator
+    (``w - lr * g``, ``-loss``, ``x += 1``), not merely named or called.
     """
 
     name: str
@@ -124,6 +126,7 @@ class Definition:
     deps: Deps
     statement: int = -1
     ref: CallableRef | None = None
+    operation: bool = False
 
 
 NO_CONSTANT = "<not a constant>"
@@ -136,6 +139,7 @@ class Arg:
     ref: CallableRef | None = None
     star: int = 0  # 1 for *args, 2 for **kwargs
     constant: object = NO_CONSTANT  # the value of a literal argument (True, 0.5, "x", None)
+    operation: bool = False  # the argument is an operator expression (``-loss``, ``a + b``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,15 +152,29 @@ class Call:
     attr: str | None = None  # method name when the called expression is ``something.attr``
     loop_depth: int = 0  # for/while loops around the call in its scope
     operator: str | None = None  # an operation recorded like a call: "compare" (``a < b``, its operands as args)
+    arms: tuple[tuple[int, int], ...] = ()  # the branches around the call in its scope, outermost first (see Arm)
+
+
+# An arm is (branch id, which arm): ``if`` body 0 / else 1, ``match`` case k, ``try`` body 0 / handler k + 1,
+# and a loop body LOOP_BODY.  Branch ids are unique within a module.  Two calls under the same
+# branch id with different arms never both run in one pass; a call under LOOP_BODY may run many times.
+LOOP_BODY = -1
 
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """One item of a ``with`` statement; the analysis decides whether it is a tape."""
+    """One item of a ``with`` statement; the analysis decides whether it is a tape.
+
+    Its body is every node whose locator lies between ``statement`` and ``end``.
+    """
 
     statement: int  # locator of the ``with`` statement
     context: Deps  # what the context expression depends on (a Result for a call, Locals for a name)
     target: str | None  # the ``as`` name
+    end: int = -1  # the first locator after its body
+
+    def holds(self, locator: int) -> bool:
+        return self.statement < locator < self.end
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,19 @@ FIX_DOCS: dict[str, FixDoc] = {
         f"unsafe (applied only with `--unsafe-fixes`) because the code after it may rely on ndarray "
         f"behaviour. No fix for `float()`, `int()` or `bool()`.",
     ),
+    "TFG202": FixDoc(
+        "tape.watch: safe",
+        "Inserts `tape.watch(x)` as the first statement of the tape's block. Safe: offered only for "
+        "a source that is never watched and whose every definition precedes the block, so the "
+        "watch reads the value the block reads, and watching changes what the tape records, never "
+        "a value. No fix for a watch that comes too late or a one-line block.",
+    ),
+    "TFG207": FixDoc(
+        "assign_sub/assign_add: unsafe",
+        "Rewrites `w = w - d` (or `w -= d`) as `w.assign_sub(d)`, and `+` as `w.assign_add(d)`, so the "
+        "name keeps the Variable. Unsafe (applied only with `--unsafe-fixes`): every later read of the "
+        "name then sees the updated Variable instead of a tensor. No fix for other operators.",
+    ),
 }
 
 

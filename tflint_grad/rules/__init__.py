@@ -23,16 +23,36 @@ that no event is claimed twice).
 from __future__ import annotations
 
 from .base import Invalid, Occurrence, RoundTrip, Rule, Site
+from .callable_ignores_parameters import CallableIgnoresParameters
+from .positional_output_gradients import PositionalOutputGradients
 from .gradient_inside_persistent_recording import GradientInsidePersistentRecording
+from .gradients_of_all_variables import GradientsOfAllVariables
+from .gradients_zipped_with_other_variables import GradientsZippedWithOtherVariables
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
+from .inner_gradient_outside_outer_tape import InnerGradientOutsideOuterTape
+from .non_persistent_tape_reused import NonPersistentTapeReused
 from .numpy_call_on_tensor import NumpyCallOnTensor
+from .source_not_in_target import SourceNotInTarget
+from .source_not_watched import SourceNotWatched
+from .target_outside_recording import TargetOutsideRecording
+from .variable_replaced_by_tensor import VariableReplacedByTensor
 
 RULES: tuple[Rule, ...] = (
     NumpyCallOnTensor(),
     HostConversionOfTensor(),
     HostRoundTripOffGradientPath(),
+    TargetOutsideRecording(),
+    SourceNotWatched(),
+    SourceNotInTarget(),
+    NonPersistentTapeReused(),
     GradientInsidePersistentRecording(),
+    InnerGradientOutsideOuterTape(),
+    VariableReplacedByTensor(),
+    PositionalOutputGradients(),
+    GradientsOfAllVariables(),
+    GradientsZippedWithOtherVariables(),
+    CallableIgnoresParameters(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
