@@ -19,12 +19,16 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field
 
-from ..ir.model import Call, ModuleIR, Scope
+from typing import Callable
+
+from ..ir.model import NO_CONSTANT, Arg, Call, ModuleIR, Scope
+from .calls import slot_argument
+from .cuts import cuts_of_every_path
 from .dataflow import Dataflow, RawRoundTrip
 from .reach import Reason
 from .tables.entry_points import CallableApi
 from .project import Project
-from .tables.effects import EFFECT_OF_KIND, Effect, Tag, tags_of
+from .tables.effects import CASTS, DISCRETE_DTYPES, EFFECT_OF_KIND, Effect, Tag, tags_of
 from .tapes import Tape
 
 
@@ -84,6 +88,40 @@ class Facts:
     def depends_on(self, path: str, scope_id: str, deps: tuple, call_index: int) -> bool:
         """Whether values with dependencies ``deps`` (written in that scope) are computed from a call's result."""
         return self._dataflow.depends_on((path, scope_id), deps, call_index)
+
+    def is_discrete(self, path: str, scope: Scope, call: Call) -> bool:
+        """Whether a call's result has no gradient by nature: a nondifferentiable operation
+        (``argmax``, ``round``, a comparison), or a cast to an integer or boolean dtype."""
+        effect = self.effect(path, scope, call)
+        if Tag.NONDIFFERENTIABLE in effect.tags:
+            return True
+        slot = CASTS.get(effect.qualified)
+        return slot is not None and self.is_discrete_dtype(path, scope, slot_argument(call, *slot))
+
+    def is_discrete_dtype(self, path: str, scope: Scope, arg: Arg | None) -> bool:
+        """Whether an argument names an integer or boolean dtype (``tf.int32``, ``"int64"``, ``bool``)."""
+        if arg is None:
+            return False
+        if arg.constant != NO_CONSTANT:  # compared by value: the IR may come from a worker process
+            return arg.constant in DISCRETE_DTYPES
+        if arg.ref is None or arg.ref.dotted is None:
+            return False
+        qualified = self._dataflow.resolver.qualified_name(self._dataflow.modules[path], scope, arg.ref.dotted)
+        return qualified in DISCRETE_DTYPES
+
+    def cuts_of_every_path(self, path: str, scope_id: str, outputs: tuple, is_cut: Callable[[Call], bool]) -> tuple[int, ...]:
+        """The calls ``is_cut`` accepts that every gradient path from ``outputs`` (dependencies
+        written in that scope) back to a trainable value passes; empty when one path avoids them
+        (see ``cuts.py``)."""
+        return cuts_of_every_path(self._dataflow, (path, scope_id), outputs, is_cut)
+
+    def is_output_entry(self, path: str, scope_id: str) -> bool:
+        """Whether a function's return is itself differentiated (a Keras loss, a target_log_prob_fn, a layer's call)."""
+        return (path, scope_id) in self._dataflow.output_entries
+
+    def class_family(self, path: str, class_id: str) -> str | None:
+        """"layer" (Keras Layer, Model, tf.Module), "loss" (Keras Loss) or None, for a project class."""
+        return self._dataflow.family((path, class_id))
 
     def differentiated_scopes(self) -> list[tuple[str, str]]:
         """(path, scope id) of every scope with differentiated code (whole, or a tape block)."""

@@ -23,6 +23,7 @@ that no event is claimed twice).
 from __future__ import annotations
 
 from .base import Invalid, Occurrence, RoundTrip, Rule, Site
+from .discrete_operation_on_gradient_path import DiscreteOperationOnGradientPath
 from .gradient_inside_persistent_recording import GradientInsidePersistentRecording
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
@@ -33,6 +34,7 @@ RULES: tuple[Rule, ...] = (
     HostConversionOfTensor(),
     HostRoundTripOffGradientPath(),
     GradientInsidePersistentRecording(),
+    DiscreteOperationOnGradientPath(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 

@@ -45,13 +45,16 @@ EFFECT_OF_KIND = {
 _TF_NONDIFFERENTIABLE = (
     "argmax argmin argsort sort_indices unique searchsorted one_hot equal not_equal greater less "
     "greater_equal less_equal logical_and logical_or logical_not is_finite is_nan is_inf round floor "
-    "ceil sign"
+    "ceil sign floordiv truncatediv"
 ).split()
+# Keras backend spellings of the same operations (``K.argmax``, ``K.round`` in a custom loss).
+_KERAS_NONDIFFERENTIABLE = "argmax argmin round sign equal not_equal greater greater_equal less less_equal".split()
 _METHOD_STATE = "assign assign_add assign_sub scatter_update scatter_add scatter_sub scatter_nd_update".split()
 
 # Exact qualified names (methods as "tensor.name"), then prefixes; every match adds its tags.
 EXACT_TAGS: dict[str, frozenset[Tag]] = {
     **{f"tensorflow.{name}": frozenset({Tag.NONDIFFERENTIABLE}) for name in _TF_NONDIFFERENTIABLE},
+    **{f"keras.backend.{name}": frozenset({Tag.NONDIFFERENTIABLE}) for name in _KERAS_NONDIFFERENTIABLE},
     **{f"tensor.{name}": frozenset({Tag.STATE_MUTATION}) for name in _METHOD_STATE},
     "<compare>": frozenset({Tag.NONDIFFERENTIABLE}),
     "tensorflow.stop_gradient": frozenset({Tag.STOP_GRADIENT}),
@@ -75,3 +78,17 @@ def tags_of(kind: Kind, qualified: str) -> frozenset[Tag]:
     if kind is Kind.HOST_PREDICATE:
         tags.add(Tag.NONDIFFERENTIABLE)
     return frozenset(tags)
+
+
+# Casts, and where they take the dtype: a cast to one of DISCRETE_DTYPES has no gradient.
+CASTS: dict[str, tuple[int, str]] = {
+    "tensorflow.cast": (1, "dtype"),
+    "tensorflow.dtypes.cast": (1, "dtype"),
+    "keras.backend.cast": (1, "dtype"),
+}
+_DISCRETE_DTYPE_NAMES = "bool int8 int16 int32 int64 uint8 uint16 uint32 uint64".split()
+# A dtype as a string ("int32"), or as the qualified name of a TensorFlow or numpy dtype.
+DISCRETE_DTYPES = frozenset(
+    [*_DISCRETE_DTYPE_NAMES, "builtins.int", "builtins.bool", "numpy.bool_",
+     *(f"{package}.{name}" for package in ("tensorflow", "tensorflow.dtypes", "numpy") for name in _DISCRETE_DTYPE_NAMES)]
+)
