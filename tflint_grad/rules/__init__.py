@@ -25,6 +25,7 @@ from __future__ import annotations
 from .base import Invalid, Occurrence, RoundTrip, Rule, Site
 from .discrete_operation_on_gradient_path import DiscreteOperationOnGradientPath
 from .gradient_inside_persistent_recording import GradientInsidePersistentRecording
+from .host_callback_on_gradient_path import HostCallbackOnGradientPath
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
 from .numpy_call_on_tensor import NumpyCallOnTensor
@@ -35,6 +36,7 @@ RULES: tuple[Rule, ...] = (
     HostRoundTripOffGradientPath(),
     GradientInsidePersistentRecording(),
     DiscreteOperationOnGradientPath(),
+    HostCallbackOnGradientPath(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
