@@ -11,6 +11,7 @@ import pytest
 from tflint_grad.cache import Cache
 from tflint_grad.config import Config
 from tflint_grad.engine import Session
+from tflint_grad.ir.model import Local
 from tflint_grad.parse.source import SourceFile
 
 
@@ -75,3 +76,20 @@ def test_every_path_through_a_cut_names_the_cut_nearest_the_trainable_value():
     (nearest,) = facts.cuts_of_every_path("m.py", "<module>", first.targets, is_cut)
     assert calls[nearest].callee == "tf.argmax"  # not tf.equal, which only sees the index
     assert facts.cuts_of_every_path("m.py", "<module>", second.targets, is_cut) == ()  # the mask keeps w's gradient
+
+
+def test_integer_and_boolean_tensors_are_told_by_dtype_or_by_literal_when_no_dtype_is_given():
+    facts = facts_of("""
+        import tensorflow as tf
+        a = tf.Variable(0)
+        b = tf.Variable(True)
+        c = tf.constant(3, tf.int64)
+        d = tf.Variable(0.0)
+        e = tf.constant(3, dtype=tf.float32)
+        f = tf.Variable([1, 2])
+        g = tf.convert_to_tensor(1)
+    """)
+    scope = facts.modules["m.py"].scopes["<module>"]
+    made = {name: facts.made_by("m.py", scope, Local(indices[-1])) for name, indices in scope.names.items()}
+    assert {name for name, (where, call) in made.items() if facts.makes_discrete_dtype("m.py", where, call)} == {
+        "a", "b", "c", "g"}

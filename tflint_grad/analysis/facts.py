@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 
 from typing import Callable
 
-from ..ir.model import NO_CONSTANT, Arg, Call, ModuleIR, Scope
+from ..ir.model import NO_CONSTANT, Arg, Call, ModuleIR, Result, Scope, positional_args
 from .calls import slot_argument
 from .cuts import cuts_of_every_path
 from .dataflow import Dataflow, RawRoundTrip
 from .reach import Reason
 from .tables.entry_points import CallableApi
 from .project import Project
-from .tables.effects import CASTS, DISCRETE_DTYPES, EFFECT_OF_KIND, Effect, Tag, tags_of
+from .tables.effects import CASTS, DISCRETE_DTYPES, EFFECT_OF_KIND, MADE_WITH_DTYPE, Effect, Tag, tags_of
 from .tapes import Tape
 
 
@@ -108,6 +108,27 @@ class Facts:
             return False
         qualified = self._dataflow.resolver.qualified_name(self._dataflow.modules[path], scope, arg.ref.dotted)
         return qualified in DISCRETE_DTYPES
+
+    def makes_discrete_dtype(self, path: str, scope: Scope, call: Call) -> bool:
+        """Whether a call makes an integer or boolean tensor: ``tf.Variable(3)``,
+        ``tf.constant(x, tf.int32)`` (a literal's type counts only when no dtype is given)."""
+        slot = MADE_WITH_DTYPE.get(self.effect(path, scope, call).qualified)
+        if slot is None:
+            return False
+        dtype = slot_argument(call, *slot)
+        if dtype is not None:
+            return self.is_discrete_dtype(path, scope, dtype)
+        value = positional_args(call)[:1]
+        return bool(value) and type(value[0].constant) in (int, bool)
+
+    def made_by(self, path: str, scope: Scope, atom) -> tuple[Scope, Call] | None:
+        """The call whose result a variable holds (``w = tf.Variable(3)``), when every definition of it is that call."""
+        module = self._dataflow.modules[path]
+        found = self._dataflow.resolver.single_source(module, scope, (atom,))
+        if found is None or type(found[1]) is not Result:
+            return None
+        call = self._dataflow.resolver.call_at(module, found[0], found[1].index)
+        return (found[0], call) if call is not None else None
 
     def cuts_of_every_path(self, path: str, scope_id: str, outputs: tuple, is_cut: Callable[[Call], bool]) -> tuple[int, ...]:
         """The calls ``is_cut`` accepts that every gradient path from ``outputs`` (dependencies

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from .base import Invalid, Occurrence, RoundTrip, Rule, Site
 from .discrete_operation_on_gradient_path import DiscreteOperationOnGradientPath
+from .gradient_wrt_integer_source import GradientWrtIntegerSource
 from .gradient_inside_persistent_recording import GradientInsidePersistentRecording
 from .host_callback_on_gradient_path import HostCallbackOnGradientPath
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
 from .numpy_call_on_tensor import NumpyCallOnTensor
+from .variable_created_in_differentiated_code import VariableCreatedInDifferentiatedCode
 
 RULES: tuple[Rule, ...] = (
     NumpyCallOnTensor(),
@@ -36,6 +38,8 @@ RULES: tuple[Rule, ...] = (
     HostRoundTripOffGradientPath(),
     GradientInsidePersistentRecording(),
     DiscreteOperationOnGradientPath(),
+    GradientWrtIntegerSource(),
+    VariableCreatedInDifferentiatedCode(),
     HostCallbackOnGradientPath(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}

@@ -30,6 +30,7 @@ class Tag(str, Enum):
     STATE_MUTATION = "state-mutation"
     STOP_GRADIENT = "stop-gradient"
     SAMPLING = "sampling"
+    CREATES_VARIABLE = "creates-variable"
 
 
 EFFECT_OF_KIND = {
@@ -58,6 +59,9 @@ EXACT_TAGS: dict[str, frozenset[Tag]] = {
     **{f"tensor.{name}": frozenset({Tag.STATE_MUTATION}) for name in _METHOD_STATE},
     "<compare>": frozenset({Tag.NONDIFFERENTIABLE}),
     "tensorflow.stop_gradient": frozenset({Tag.STOP_GRADIENT}),
+    **{name: frozenset({Tag.CREATES_VARIABLE}) for name in (
+        "tensorflow.Variable", "tensorflow_probability.util.TransformedVariable",
+        "tensorflow_probability.util.DeferredTensor")},
     "tensorflow.py_function": frozenset({Tag.HOST_CALLBACK}),
     "tensorflow.numpy_function": frozenset({Tag.HOST_CALLBACK}),
     "tensorflow.py_func": frozenset({Tag.HOST_CALLBACK}),
@@ -92,3 +96,9 @@ DISCRETE_DTYPES = frozenset(
     [*_DISCRETE_DTYPE_NAMES, "builtins.int", "builtins.bool", "numpy.bool_",
      *(f"{package}.{name}" for package in ("tensorflow", "tensorflow.dtypes", "numpy") for name in _DISCRETE_DTYPE_NAMES)]
 )
+# Calls that make a tensor, and where they take its dtype: without one, an int or bool literal makes an integer tensor.
+MADE_WITH_DTYPE: dict[str, tuple[int | None, str]] = {
+    "tensorflow.Variable": (None, "dtype"),
+    "tensorflow.constant": (1, "dtype"),
+    "tensorflow.convert_to_tensor": (1, "dtype"),
+}
