@@ -30,6 +30,7 @@ from .host_callback_on_gradient_path import HostCallbackOnGradientPath
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
 from .numpy_call_on_tensor import NumpyCallOnTensor
+from .unguarded_branch_of_where import UnguardedBranchOfWhere
 from .variable_created_in_differentiated_code import VariableCreatedInDifferentiatedCode
 
 RULES: tuple[Rule, ...] = (
@@ -41,6 +42,7 @@ RULES: tuple[Rule, ...] = (
     GradientWrtIntegerSource(),
     VariableCreatedInDifferentiatedCode(),
     HostCallbackOnGradientPath(),
+    UnguardedBranchOfWhere(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 

@@ -31,6 +31,7 @@ class Tag(str, Enum):
     STOP_GRADIENT = "stop-gradient"
     SAMPLING = "sampling"
     CREATES_VARIABLE = "creates-variable"
+    SINGULAR_DERIVATIVE = "singular-derivative"  # an infinite or undefined derivative somewhere (sqrt at 0, log at 0)
 
 
 EFFECT_OF_KIND = {
@@ -53,7 +54,18 @@ _KERAS_NONDIFFERENTIABLE = "argmax argmin round sign equal not_equal greater gre
 _METHOD_STATE = "assign assign_add assign_sub scatter_update scatter_add scatter_sub scatter_nd_update".split()
 
 # Exact qualified names (methods as "tensor.name"), then prefixes; every match adds its tags.
+# Operations whose derivative is infinite or undefined at some inputs, and the argument that decides it.
+# Not sqrt, rsqrt, reciprocal: TensorFlow's gradients of these give 0 where the incoming gradient is 0.
+SINGULAR_OPERAND: dict[str, tuple[int, str]] = {
+    **{f"tensorflow.{name}": (0, "x") for name in "log acos asin atanh".split()},
+    "keras.backend.log": (0, "x"),
+    "tensorflow.divide": (1, "y"),
+    "tensorflow.truediv": (1, "y"),
+    "tensorflow.pow": (0, "x"),  # with a fractional exponent
+}
+
 EXACT_TAGS: dict[str, frozenset[Tag]] = {
+    **{name: frozenset({Tag.SINGULAR_DERIVATIVE}) for name in SINGULAR_OPERAND},
     **{f"tensorflow.{name}": frozenset({Tag.NONDIFFERENTIABLE}) for name in _TF_NONDIFFERENTIABLE},
     **{f"keras.backend.{name}": frozenset({Tag.NONDIFFERENTIABLE}) for name in _KERAS_NONDIFFERENTIABLE},
     **{f"tensor.{name}": frozenset({Tag.STATE_MUTATION}) for name in _METHOD_STATE},
