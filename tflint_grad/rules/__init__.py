@@ -29,6 +29,7 @@ from .gradient_inside_persistent_recording import GradientInsidePersistentRecord
 from .host_callback_on_gradient_path import HostCallbackOnGradientPath
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
+from .norm_of_zero import NormOfZero
 from .numpy_call_on_tensor import NumpyCallOnTensor
 from .unguarded_branch_of_where import UnguardedBranchOfWhere
 from .variable_created_in_differentiated_code import VariableCreatedInDifferentiatedCode
@@ -43,6 +44,7 @@ RULES: tuple[Rule, ...] = (
     VariableCreatedInDifferentiatedCode(),
     HostCallbackOnGradientPath(),
     UnguardedBranchOfWhere(),
+    NormOfZero(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 
