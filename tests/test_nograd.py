@@ -93,3 +93,19 @@ def test_integer_and_boolean_tensors_are_told_by_dtype_or_by_literal_when_no_dty
     made = {name: facts.made_by("m.py", scope, Local(indices[-1])) for name, indices in scope.names.items()}
     assert {name for name, (where, call) in made.items() if facts.makes_discrete_dtype("m.py", where, call)} == {
         "a", "b", "c", "g"}
+
+
+def test_reads_follows_definitions_and_calls_back_to_a_variable():
+    facts = facts_of("""
+        import tensorflow as tf
+        x = tf.Variable(1.0)
+        s = tf.Variable(0.0)
+        doubled = x * 2.0
+        y = tf.reduce_sum(tf.square(doubled))
+        z = tf.reduce_sum(s)
+    """)
+    scope = facts.modules["m.py"].scopes["<module>"]
+    local = {name: Local(indices[-1]) for name, indices in scope.names.items()}
+    assert facts.reads("m.py", "<module>", (local["y"],), frozenset({local["x"]}))
+    assert not facts.reads("m.py", "<module>", (local["z"],), frozenset({local["x"]}))
+    assert facts.holds_gradient("m.py", "<module>", (local["y"],)) is False  # module code nothing differentiates

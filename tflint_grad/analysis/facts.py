@@ -23,7 +23,7 @@ from typing import Callable
 
 from ..ir.model import NO_CONSTANT, Arg, Call, ModuleIR, Result, Scope, positional_args
 from .calls import slot_argument
-from .cuts import cuts_of_every_path
+from .cuts import cuts_of_every_path, reads
 from .dataflow import Dataflow, RawRoundTrip
 from .reach import Reason
 from .tables.entry_points import CallableApi
@@ -135,6 +135,16 @@ class Facts:
         written in that scope) back to a trainable value passes; empty when one path avoids them
         (see ``cuts.py``)."""
         return cuts_of_every_path(self._dataflow, (path, scope_id), outputs, is_cut)
+
+    def reads(self, path: str, scope_id: str, deps: tuple, atoms: frozenset) -> bool:
+        """Whether values with dependencies ``deps`` (written in that scope) are computed from one of
+        ``atoms`` (the atoms of variables as that scope reads them)."""
+        return reads(self._dataflow, (path, scope_id), deps, atoms)
+
+    def holds_gradient(self, path: str, scope_id: str, deps: tuple) -> bool:
+        """Whether a value with these dependencies carries a gradient (False where the scope was never evaluated)."""
+        origin = self._dataflow.origins.get((path, scope_id))
+        return origin is not None and any(self._dataflow.is_tainted((path, scope_id), origin(a)) for a in deps)
 
     def is_output_entry(self, path: str, scope_id: str) -> bool:
         """Whether a function's return is itself differentiated (a Keras loss, a target_log_prob_fn, a layer's call)."""

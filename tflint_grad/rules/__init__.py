@@ -31,6 +31,7 @@ from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
 from .norm_of_zero import NormOfZero
 from .numpy_call_on_tensor import NumpyCallOnTensor
+from .state_change_on_gradient_path import StateChangeOnGradientPath
 from .unguarded_branch_of_where import UnguardedBranchOfWhere
 from .variable_created_in_differentiated_code import VariableCreatedInDifferentiatedCode
 
@@ -41,6 +42,7 @@ RULES: tuple[Rule, ...] = (
     GradientInsidePersistentRecording(),
     DiscreteOperationOnGradientPath(),
     GradientWrtIntegerSource(),
+    StateChangeOnGradientPath(),
     VariableCreatedInDifferentiatedCode(),
     HostCallbackOnGradientPath(),
     UnguardedBranchOfWhere(),

@@ -4,6 +4,7 @@ from ..analysis.facts import Facts
 from ..findings import Severity
 from ..ir.model import Free, Local
 from .base import Invalid, Occurrence, Rule, Site
+from .outputs import name_of
 
 
 class GradientWrtIntegerSource(Rule):
@@ -67,7 +68,7 @@ class GradientWrtIntegerSource(Rule):
                     made = facts.made_by(tape.path, scope, atom)
                     if made is None or not facts.makes_discrete_dtype(tape.path, made[0], made[1]):
                         continue
-                    name = scope.definitions[atom.index].name if type(atom) is Local else atom.name
+                    name = name_of(scope, (atom,))
                     yield Site(
                         tape.path, gradient.scope, gradient.call,
                         words=(("gradient", f"{tape.name or 'tape'}.{gradient.method}"), ("source", name),

@@ -31,7 +31,7 @@ class Output:
         """A site at ``node`` on this output's path: quotes ``operation``; words ``target`` (the target
         named, "the target" else) and ``gradient`` ("tape.gradient") or ``function``."""
         if self.gradient is not None:
-            named = _name(scope, self.gradient.targets)
+            named = name_of(scope, self.gradient.targets)
             target = f"the target '{named}'" if named else "the target"
             return Site(path, scope.id, node, quotes=(("operation", node),),
                         words=(("target", target), ("gradient", f"{self.tape}.{self.gradient.method}"), *words),
@@ -50,7 +50,7 @@ def differentiated_outputs(facts: Facts, path: str, scope: Scope) -> list[Output
     return outputs
 
 
-def _name(scope: Scope, deps: tuple) -> str | None:
+def name_of(scope: Scope, deps: tuple) -> str | None:
     """The variable a value is, when it is just one."""
     if len(deps) != 1:
         return None
