@@ -20,15 +20,19 @@ import gc
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..ir.model import Call, ModuleIR, Scope
+from typing import Callable
+
+from ..ir.model import NO_CONSTANT, Arg, Call, ModuleIR, Result, Scope, positional_args
 from .applied import Applied, applications
+from .calls import slot_argument
+from .cuts import cuts_of_every_path, reads
 from .dataflow import Dataflow, RawRoundTrip
 from .entry_returns import closed_over_tensors, ignores_parameters
 from .reach import Reason
 from .tables.entry_points import CallableApi
 from .project import Project
 from .recorded import Cut, RecordedWalk
-from .tables.effects import EFFECT_OF_KIND, Effect, Tag, tags_of
+from .tables.effects import CASTS, DISCRETE_DTYPES, EFFECT_OF_KIND, MADE_WITH_DTYPE, Effect, Tag, tags_of
 from .tapes import GradientCall, Tape
 from .watching import SourceKind, SourceKinds, SourceWatch, WatchFinder
 
@@ -163,6 +167,71 @@ class Facts:
         """(name, statement) of the tensors computed outside that a parameterless callable returns."""
         module = self._dataflow.modules[path]
         return tuple(closed_over_tensors(self._dataflow.resolver, module, module.scopes[scope_id]))
+
+    def is_discrete(self, path: str, scope: Scope, call: Call) -> bool:
+        """Whether a call's result has no gradient by nature: a nondifferentiable operation
+        (``argmax``, ``round``, a comparison), or a cast to an integer or boolean dtype."""
+        effect = self.effect(path, scope, call)
+        if Tag.NONDIFFERENTIABLE in effect.tags:
+            return True
+        slot = CASTS.get(effect.qualified)
+        return slot is not None and self.is_discrete_dtype(path, scope, slot_argument(call, *slot))
+
+    def is_discrete_dtype(self, path: str, scope: Scope, arg: Arg | None) -> bool:
+        """Whether an argument names an integer or boolean dtype (``tf.int32``, ``"int64"``, ``bool``)."""
+        if arg is None:
+            return False
+        if arg.constant != NO_CONSTANT:  # compared by value: the IR may come from a worker process
+            return arg.constant in DISCRETE_DTYPES
+        if arg.ref is None or arg.ref.dotted is None:
+            return False
+        qualified = self._dataflow.resolver.qualified_name(self._dataflow.modules[path], scope, arg.ref.dotted)
+        return qualified in DISCRETE_DTYPES
+
+    def makes_discrete_dtype(self, path: str, scope: Scope, call: Call) -> bool:
+        """Whether a call makes an integer or boolean tensor: ``tf.Variable(3)``,
+        ``tf.constant(x, tf.int32)`` (a literal's type counts only when no dtype is given)."""
+        slot = MADE_WITH_DTYPE.get(self.effect(path, scope, call).qualified)
+        if slot is None:
+            return False
+        dtype = slot_argument(call, *slot)
+        if dtype is not None:
+            return self.is_discrete_dtype(path, scope, dtype)
+        value = positional_args(call)[:1]
+        return bool(value) and type(value[0].constant) in (int, bool)
+
+    def made_by(self, path: str, scope: Scope, atom) -> tuple[Scope, Call] | None:
+        """The call whose result a variable holds (``w = tf.Variable(3)``), when every definition of it is that call."""
+        module = self._dataflow.modules[path]
+        found = self._dataflow.resolver.single_source(module, scope, (atom,))
+        if found is None or type(found[1]) is not Result:
+            return None
+        call = self._dataflow.resolver.call_at(module, found[0], found[1].index)
+        return (found[0], call) if call is not None else None
+
+    def cuts_of_every_path(self, path: str, scope_id: str, outputs: tuple, is_cut: Callable[[Call], bool]) -> tuple[int, ...]:
+        """The calls ``is_cut`` accepts that every gradient path from ``outputs`` (dependencies
+        written in that scope) back to a trainable value passes; empty when one path avoids them
+        (see ``cuts.py``)."""
+        return cuts_of_every_path(self._dataflow, (path, scope_id), outputs, is_cut)
+
+    def reads(self, path: str, scope_id: str, deps: tuple, atoms: frozenset) -> bool:
+        """Whether values with dependencies ``deps`` (written in that scope) are computed from one of
+        ``atoms`` (the atoms of variables as that scope reads them)."""
+        return reads(self._dataflow, (path, scope_id), deps, atoms)
+
+    def holds_gradient(self, path: str, scope_id: str, deps: tuple) -> bool:
+        """Whether a value with these dependencies carries a gradient (False where the scope was never evaluated)."""
+        origin = self._dataflow.origins.get((path, scope_id))
+        return origin is not None and any(self._dataflow.is_tainted((path, scope_id), origin(a)) for a in deps)
+
+    def is_output_entry(self, path: str, scope_id: str) -> bool:
+        """Whether a function's return is itself differentiated (a Keras loss, a target_log_prob_fn, a layer's call)."""
+        return (path, scope_id) in self._dataflow.output_entries
+
+    def class_family(self, path: str, class_id: str) -> str | None:
+        """"layer" (Keras Layer, Model, tf.Module), "loss" (Keras Loss) or None, for a project class."""
+        return self._dataflow.family((path, class_id))
 
     def differentiated_scopes(self) -> list[tuple[str, str]]:
         """(path, scope id) of every scope with differentiated code (whole, or a tape block)."""

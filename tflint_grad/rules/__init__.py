@@ -24,18 +24,25 @@ from __future__ import annotations
 
 from .base import Invalid, Occurrence, RoundTrip, Rule, Site
 from .callable_ignores_parameters import CallableIgnoresParameters
-from .positional_output_gradients import PositionalOutputGradients
+from .discrete_operation_on_gradient_path import DiscreteOperationOnGradientPath
 from .gradient_inside_persistent_recording import GradientInsidePersistentRecording
+from .gradient_wrt_integer_source import GradientWrtIntegerSource
 from .gradients_of_all_variables import GradientsOfAllVariables
 from .gradients_zipped_with_other_variables import GradientsZippedWithOtherVariables
+from .host_callback_on_gradient_path import HostCallbackOnGradientPath
 from .host_conversion import HostConversionOfTensor
 from .host_round_trip import HostRoundTripOffGradientPath
 from .inner_gradient_outside_outer_tape import InnerGradientOutsideOuterTape
 from .non_persistent_tape_reused import NonPersistentTapeReused
+from .norm_of_zero import NormOfZero
 from .numpy_call_on_tensor import NumpyCallOnTensor
+from .positional_output_gradients import PositionalOutputGradients
 from .source_not_in_target import SourceNotInTarget
 from .source_not_watched import SourceNotWatched
+from .state_change_on_gradient_path import StateChangeOnGradientPath
 from .target_outside_recording import TargetOutsideRecording
+from .unguarded_branch_of_where import UnguardedBranchOfWhere
+from .variable_created_in_differentiated_code import VariableCreatedInDifferentiatedCode
 from .variable_replaced_by_tensor import VariableReplacedByTensor
 
 RULES: tuple[Rule, ...] = (
@@ -53,6 +60,13 @@ RULES: tuple[Rule, ...] = (
     GradientsOfAllVariables(),
     GradientsZippedWithOtherVariables(),
     CallableIgnoresParameters(),
+    DiscreteOperationOnGradientPath(),
+    GradientWrtIntegerSource(),
+    StateChangeOnGradientPath(),
+    VariableCreatedInDifferentiatedCode(),
+    HostCallbackOnGradientPath(),
+    UnguardedBranchOfWhere(),
+    NormOfZero(),
 )
 RULES_BY_CODE: dict[str, Rule] = {rule.code: rule for rule in RULES}
 

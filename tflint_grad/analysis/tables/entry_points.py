@@ -82,6 +82,7 @@ CALLABLE_APIS: tuple[CallableApi, ...] = (
     CallableApi("tensorflow.while_loop", (Slot(1, "body"),), inherit=True),
     CallableApi("tensorflow.cond", (Slot(1, "true_fn"), Slot(2, "false_fn")), inherit=True),
     CallableApi("tensorflow.recompute_grad", (Slot(0, "f"),), inherit=True),
+    CallableApi("tensorflow.py_function", (Slot(0, "func"),), inherit=True),  # differentiated through its TF ops only
 )
 
 
