@@ -144,3 +144,24 @@ def generated_project(seed: int) -> dict[str, str]:
 def test_generated_projects_are_reported_as_with_every_file_parsed(tmp_path, seed):
     write(tmp_path, generated_project(seed))
     assert_same_report(tmp_path)
+
+
+def test_namespace_packages_and_numpy_handed_to_a_layer_are_reported_as_with_every_file_parsed(tmp_path):
+    """A module of a folder without ``__init__.py`` is parsed when a namespace import needs it, and a
+    file whose only entry point is a keyword slot (``activation=np.tanh``) is a root."""
+    write(tmp_path, {
+        "sub/detection/models/util.py": "import numpy as np\n\ndef prep(x):\n    return np.exp(x)\n",
+        "sub/train.py": """
+            import tensorflow as tf
+            from detection.models.util import prep
+
+            w = tf.Variable(1.0)
+            with tf.GradientTape() as tape:
+                y = prep(w)
+            g = tape.gradient(y, w)
+        """,
+        "sub/layers.py": "import numpy as np\nimport keras\n\nlayer = keras.layers.Dense(4, activation=np.tanh)\n",
+    })
+    session = assert_same_report(tmp_path)
+    found = {(Path(f.path).relative_to(tmp_path).as_posix(), f.span.start.line, f.code) for f in session.run().findings}
+    assert found == {("sub/detection/models/util.py", 4, "TFG001"), ("sub/layers.py", 4, "TFG001")}

@@ -9,7 +9,9 @@ point, and each is found in the text of the file that holds it:
 * a ``tf.GradientTape`` block: the file names ``GradientTape``;
 * a call of a callable API (``tfp.vi.fit_surrogate_posterior``, ``model.compile``,
   the configured entry points): the analysis picks those scopes by the
-  called name's last part, which the file spells out before a ``(``;
+  called name's last part, which the file spells out before a ``(``, or, for a
+  namespace of APIs (``keras.layers.Dense(..., activation=np.tanh)``), by a
+  keyword slot, which the file spells out before a ``=``;
 * a Keras ``call``/``compute_loss``/``train_step`` method: the file defines it
   (``def call(``);
 * ``tf.custom_gradient``: the file names the decorator (the analysis reads
@@ -46,10 +48,14 @@ CHECKED_MARKERS = r"tensorflow|keras|GradientTape"
 def entry_markers(extra_apis: tuple[CallableApi, ...] = ()) -> re.Pattern:
     """What a file needs to hold an entry point (see the module docstring): the tape class or a
     gradient-defining decorator named (perhaps under an alias), an API called, a method defined."""
+    apis = CALLABLE_APIS + extra_apis
     words = {TAPE_CLASS_NAME, *(name.rsplit(".", 1)[-1] for name in GRADIENT_DEFINING)}
-    called = {api.qualified.rsplit(".", 1)[-1] for api in CALLABLE_APIS + extra_apis if not api.inherit}
+    called = {api.qualified.rsplit(".", 1)[-1] for api in apis if not api.inherit and not api.is_namespace}
     called |= {entry.method for entry in CLASS_METHODS}
-    return re.compile(rf"\b(?:{'|'.join(sorted(words))})\b|\b(?:{'|'.join(sorted(called))})[\s\\]*\(")
+    # a namespace of APIs (``keras.layers.``) is called by any name, and known by its keyword slots
+    keywords = {slot.keyword for api in apis if api.is_namespace for slot in api.slots if slot.keyword}
+    return re.compile(rf"\b(?:{'|'.join(sorted(words))})\b|\b(?:{'|'.join(sorted(called))})[\s\\]*\("
+                      rf"|\b(?:{'|'.join(sorted(keywords))})\s*=(?!=)")
 
 
 def checked_markers(extra_apis: tuple[CallableApi, ...] = ()) -> re.Pattern:

@@ -67,7 +67,8 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice, Handovers):
         self.tape_scopes: set[Key] = set()
         # Scopes that can start differentiation; "inherit" APIs (tf.cond, map_fn ...)
         # only matter inside code that is already differentiated, seeded anyway.
-        self.entry_names = {api.qualified.rsplit(".", 1)[-1] for api in self.resolver.apis if not api.inherit}
+        self.entry_names = {api.qualified.rsplit(".", 1)[-1] for api in self.resolver.apis
+                            if not api.inherit and not api.is_namespace}
         self.entry_keywords = {slot.keyword for api in self.resolver.apis if api.is_namespace for slot in api.slots}
         project.added.append(self._add_module)  # a module parsed on demand, while the analysis runs
         for module in list(project.summaries):

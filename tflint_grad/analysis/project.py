@@ -87,6 +87,8 @@ class Project:
         # module asked for by name for the first time; ``added`` are told of each.
         self.demand = demand
         self.added: list[Callable[[ModuleIR], None]] = []
+        self.by_path: dict[str, ModuleIR] = {}
+        self._namespaced: dict[tuple[str, str], ModuleIR | None] = {}
         self._add(summaries)
 
     def _add(self, summaries: list[ModuleIR]) -> None:
@@ -95,8 +97,8 @@ class Project:
             self.names[summary.path], self.roots[summary.path] = name, root
             self.modules.setdefault(name, []).append(summary)
         self.packages = frozenset(name.split(".")[0] for name in self.modules)
-        self.by_path = {os.path.abspath(summary.path): summary for summary in summaries}
-        self._namespaced: dict[tuple[str, str], ModuleIR | None] = {}
+        self.by_path.update((os.path.abspath(summary.path), summary) for summary in summaries)
+        self._namespaced.clear()  # a module added later may be the one a namespace import looked for
 
     def _module(self, name: str, near: ModuleIR | None) -> ModuleIR | None:
         if self.demand is not None and name not in self.modules and (found := self.demand(name)):
@@ -120,7 +122,11 @@ class Project:
         key = (name, root)
         if key not in self._namespaced:
             base = os.path.join(root, *name.split("."))
-            self._namespaced[key] = self.by_path.get(base + ".py") or self.by_path.get(os.path.join(base, "__init__.py"))
+            candidates = (base + ".py", os.path.join(base, "__init__.py"))
+            if self.demand is not None and not any(path in self.by_path for path in candidates):
+                for path in candidates:  # parse it under the name its own folders give it
+                    self._module(module_name(path), None)
+            self._namespaced[key] = next((self.by_path[path] for path in candidates if path in self.by_path), None)
         return self._namespaced[key]
 
     # -- names inside one module ---------------------------------------------
