@@ -75,6 +75,7 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice):
         self.output_entries: set[Key] = set()  # reached as an entry whose return is differentiated
         self.gradient_defined: set[Key] = set()  # custom-gradient bodies: their output never counts as cut
         self.evaluated: set[Key] = set()
+        self.method_names: frozenset[str] | None = None  # every method name a project class defines
         self.tape_objects: dict[tuple, tuple[frozenset, frozenset]] = {}  # (key, block) -> (named, called)
         self.failed: dict[Key, Exception] = {}  # scopes whose analysis raised: dropped, reported per file
         self.queue: list[Key] = []
@@ -149,6 +150,16 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice):
         """The tape blocks of its scope that record a call (innermost last)."""
         return self.tapes[key[0]].recording(scope, call) if call.blocks else ()
 
+    def _project_method(self, qualified: str) -> bool:
+        """Whether a project class defines the method a call names: ``model.predict(x)`` on a
+        receiver not known to be a Keras object may be that method, not Keras's host-returning one."""
+        if not qualified.startswith("tensor.") or qualified == "tensor.numpy":
+            return False
+        if self.method_names is None:
+            self.method_names = frozenset(
+                name for module in self.modules.values() for klass in module.classes.values() for name in klass.methods)
+        return qualified[len("tensor."):] in self.method_names
+
     # -- the result ----------------------------------------------------------------
     def round_trips(self, key: Key):
         module, scope = self.scope_of(key)
@@ -160,7 +171,8 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice):
                 continue
             target = self.resolver.call(module, scope, call)
             kind = ROUND_TRIPS.get(target.kind) if target.definition is None else None
-            if kind is None:
+            if kind is None or (self._project_method(target.qualified)
+                                and not self.is_tainted(key, self._union(origin, call.receiver))):
                 continue
             is_method = target.qualified.startswith("tensor.")
             inputs = call.receiver if is_method else [a for arg in call.args for a in arg.deps]
