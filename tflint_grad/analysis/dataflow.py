@@ -59,6 +59,7 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice, Handovers):
         self.attribute_outputs: dict[Key, set] = defaultdict(set)  # self.X assignments that reach an output (slice.py)
         self.evaluated: set[Key] = set()
         self.flows: dict[Key, set[int]] = {}  # per scope: the calls whose result reaches a differentiated output
+        self.method_names: frozenset[str] | None = None  # every method name a project class defines
         self.tape_objects: dict[tuple, tuple[frozenset, frozenset]] = {}  # (key, block) -> (named, called)
         self.failed: dict[Key, Exception] = {}  # scopes whose analysis raised: dropped, reported per file
         self.queue: list[Key] = []
@@ -143,6 +144,16 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice, Handovers):
         """The tape blocks of its scope that record a call (innermost last)."""
         return self.tapes[key[0]].recording(scope, call) if call.blocks else ()
 
+    def _project_method(self, qualified: str) -> bool:
+        """Whether a project class defines the method a call names: ``model.predict(x)`` on a
+        receiver not known to be a Keras object may be that method, not Keras's host-returning one."""
+        if not qualified.startswith("tensor.") or qualified == "tensor.numpy":
+            return False
+        if self.method_names is None:
+            self.method_names = frozenset(
+                name for module in self.modules.values() for klass in module.classes.values() for name in klass.methods)
+        return qualified[len("tensor."):] in self.method_names
+
     # -- the result ----------------------------------------------------------------
     def depends_on(self, key: Key, deps: tuple, call_index: int) -> bool:
         """A backward walk within the scope, through definitions and every input of the calls met."""
@@ -199,6 +210,23 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice, Handovers):
                     ndarray_uses=ndarray_uses(self.resolver, module, scope, call.index),
                 )
                 yield moved_to_handover(raw, target) if target.handover is not None else raw
+            target = self.resolver.call(module, scope, call)
+            kind = ROUND_TRIPS.get(target.kind) if target.definition is None else None
+            if kind is None or (self._project_method(target.qualified)
+                                and not self.is_tainted(key, self._union(origin, call.receiver))):
+                continue
+            is_method = target.qualified.startswith("tensor.")
+            inputs = call.receiver if is_method else [a for arg in call.args for a in arg.deps]
+            value = next((a for a in inputs if self.is_tainted(key, origin(a)) or self.watched(key, scope, call, (a,))), None)
+            if value is None:
+                continue
+            on_path = call.index in self.flows.get(key, ()) and target.kind not in DISCRETE_ROUND_TRIPS
+            reason = tape_reason(key, scope, recording) if recording else self.reached[key]
+            yield RawRoundTrip(
+                key[0], call.index, kind, target.qualified, call.callee, value_name(scope, value), on_path, reason,
+                display_name(scope), scope.id, bool(recording), recording[-1] if recording else -1,
+                ndarray_uses(self.resolver, module, scope, call.index),
+            )
 
 
 def _last_name(call: Call) -> str | None:

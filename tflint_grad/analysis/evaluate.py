@@ -186,7 +186,7 @@ class Evaluation:
                     found |= cut(self._union(origin, deps))
             return frozenset(found)
         if target.kind == Kind.SOURCE:
-            return EMPTY if _untrainable(call) or self._made_per_call(key, scope, target) else LIVE_SOURCE
+            return EMPTY if _untrainable(call) or self._made_per_call(key, scope, call, target) else LIVE_SOURCE
         if target.kind in NO_FLOW or _discrete_cast(target.qualified, call):
             return EMPTY
         watched = LIVE_SOURCE if self.watched(key, scope, call, self._call_inputs(call)) else EMPTY
@@ -201,10 +201,14 @@ class Evaluation:
         carried, live_only = self.carried_inputs(module, scope, target, call, origin)
         return self._union(origin, carried) | frozenset().union(*(live(origin(a)) for a in live_only)) | watched
 
-    def _made_per_call(self, key: Key, scope: Scope, target: Target) -> bool:
-        """A ``tf.Variable`` made inside a differentiated function (not a method, which may keep it
-        on ``self``) is fresh on every call: no gradient its caller asks for can name it."""
-        return target.qualified == VARIABLE and key in self.reached and scope.class_id is None and key not in self.tape_scopes
+    def _made_per_call(self, key: Key, scope: Scope, call: Call, target: Target) -> bool:
+        """A ``tf.Variable`` made inside a differentiated function is fresh on every call, so no
+        gradient its caller asks for can name it, unless the method keeps it on ``self``."""
+        if target.qualified != VARIABLE or key not in self.reached:
+            return False
+        made = Result(call.index)
+        kept = {made} | {Local(i) for i, d in enumerate(scope.definitions) if made in d.deps}
+        return not any(kept & set(deps) for deps in scope.self_attrs.values())
 
     def carried_inputs(self, module: ModuleIR, scope: Scope, target: Target, call: Call, origin) -> tuple[list, list]:
         """A flowing call's inputs: those it carries whole, and those it carries only LIVE
