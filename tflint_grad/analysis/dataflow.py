@@ -194,7 +194,8 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice, Handovers):
                 continue
             for target in self.resolver.call(module, scope, call).alternatives():  # act(h): any act may be
                 kind = ROUND_TRIPS.get(target.kind) if target.definition is None else None
-                if kind is None:
+                if kind is None or (self._project_method(target.qualified)
+                                    and not self.is_tainted(key, self._union(origin, call.receiver))):
                     continue
                 is_method = target.qualified.startswith("tensor.")
                 inputs = call.receiver if is_method else [a for arg in call.args for a in arg.deps]
@@ -210,23 +211,6 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice, Handovers):
                     ndarray_uses=ndarray_uses(self.resolver, module, scope, call.index),
                 )
                 yield moved_to_handover(raw, target) if target.handover is not None else raw
-            target = self.resolver.call(module, scope, call)
-            kind = ROUND_TRIPS.get(target.kind) if target.definition is None else None
-            if kind is None or (self._project_method(target.qualified)
-                                and not self.is_tainted(key, self._union(origin, call.receiver))):
-                continue
-            is_method = target.qualified.startswith("tensor.")
-            inputs = call.receiver if is_method else [a for arg in call.args for a in arg.deps]
-            value = next((a for a in inputs if self.is_tainted(key, origin(a)) or self.watched(key, scope, call, (a,))), None)
-            if value is None:
-                continue
-            on_path = call.index in self.flows.get(key, ()) and target.kind not in DISCRETE_ROUND_TRIPS
-            reason = tape_reason(key, scope, recording) if recording else self.reached[key]
-            yield RawRoundTrip(
-                key[0], call.index, kind, target.qualified, call.callee, value_name(scope, value), on_path, reason,
-                display_name(scope), scope.id, bool(recording), recording[-1] if recording else -1,
-                ndarray_uses(self.resolver, module, scope, call.index),
-            )
 
 
 def _last_name(call: Call) -> str | None:
