@@ -213,12 +213,14 @@ class Evaluation:
     def carried_inputs(self, module: ModuleIR, scope: Scope, target: Target, call: Call, origin) -> tuple[list, list]:
         """A flowing call's inputs: those it carries whole, and those it carries only LIVE
         (host values handed to unknown code come back as host data).  A method of a
-        tensor, layer, distribution or module alias (``tfd = tfp.distributions``), or a
-        call of a layer, is TensorFlow code; a host object's (``env.step(action)``) is not."""
+        tensor, layer, distribution or module alias (``tfd = tfp.distributions``), and a
+        called object (a model, a loss: ``loss_fn(y, pred)``), is TensorFlow code; a host
+        object's method (``env.step(action)``) is not."""
         inputs = self._call_inputs(call)
         if target.kind in ROUND_TRIP_KINDS or target.qualified.startswith(CUT_CARRIERS):
             return inputs, []
-        if self._union(origin, call.receiver) or self._module_alias(module, scope, call.receiver):
+        if (self._union(origin, call.receiver) or self._module_alias(module, scope, call.receiver)
+                or self.called_object(module, scope, call, target)):
             return inputs, []
         return list(call.receiver), [a for arg in call.args for a in arg.deps]
 
