@@ -17,7 +17,7 @@ from tflint_grad.parse.source import SourceFile
 
 def facts_of(text: str, cache: Cache | None = None, other: str = ""):
     sources = [SourceFile("m.py", textwrap.dedent(text)), SourceFile("other.py", other)]
-    session = Session(sources, Config(), jobs=1, cache=cache)
+    session = Session(sources, Config(), jobs=1, cache=cache, parse_all=True)  # m.py has no entry point
     session.run()
     return session.facts
 

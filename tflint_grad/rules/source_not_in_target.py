@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from ..analysis.facts import Facts
+from ..analysis.tables.effects import Tag
 from ..findings import Severity
 from .base import Invalid, Occurrence, Rule, Site
 from .tape_terms import GUIDE, gradient_calls, tape_name, value_name
@@ -35,7 +36,8 @@ class SourceNotInTarget(Rule):
         "tensor constructor and a target computed only by TensorFlow or builtin calls and\n"
         "operators (a helper or a model could read the source unseen, so any other call\n"
         "keeps it silent). A gradient call that passes `unconnected_gradients` asks for\n"
-        "the case on purpose and is silent."
+        "the case on purpose and is silent. A tape block that assigns a Variable is left\n"
+        "to TFG303, which names the assignment that loses the dependence."
     )
     fixes = ()
     valid = (
@@ -59,7 +61,7 @@ class SourceNotInTarget(Rule):
     def check(self, facts: Facts):
         for tape, gradient in gradient_calls(facts):
             call = facts.call(tape.path, gradient.scope, gradient.call)
-            if call is None or any(arg.keyword == ZEROS_ON_PURPOSE for arg in call.args):
+            if call is None or any(arg.keyword == ZEROS_ON_PURPOSE for arg in call.args) or _assigns_state(facts, tape):
                 continue
             for source in facts.unreached_sources(tape, gradient):
                 kind = facts.source_kind(tape.path, gradient.scope, source)
@@ -76,3 +78,14 @@ class SourceNotInTarget(Rule):
         return (f"{parts['call']}: the target does not depend on source '{parts['source']}' ({parts['kind']}), so its "
                 "gradient is None; add the missing term to the target, drop the source, or pass "
                 "unconnected_gradients=tf.UnconnectedGradients.ZERO if zeros are meant")
+
+
+def _assigns_state(facts: Facts, tape) -> bool:
+    """Whether the tape records an ``assign``/``scatter_*`` (a dependence through state: TFG303's finding)."""
+    for scope_id, _ in tape.blocks:
+        scope = facts.modules[tape.path].scopes[scope_id]
+        for call in scope.calls:
+            if tape in facts.recording(tape.path, scope, call) and \
+                    Tag.STATE_MUTATION in facts.effect(tape.path, scope, call).tags:
+                return True
+    return False
