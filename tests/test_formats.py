@@ -407,3 +407,15 @@ def test_sarif_notebook_log_passes_both_validators(tmp_path, sarif_multitool):
     )
     results = json.loads(report.read_text())["runs"][0]["results"]
     assert results and [r["ruleId"] for r in results if r.get("level") == "error"] == []
+
+
+def test_the_summary_counts_gradient_cuts_apart_from_the_other_errors():
+    from tflint_grad.report.text import summary
+
+    def found(code: str, severity: Severity) -> Finding:
+        return Finding("a.py", span(1, 0, 1, 1), code, "m", severity)
+
+    assert summary([found("TFG001", Severity.ERROR), found("TFG204", Severity.ERROR), found("TFG303", Severity.ERROR),
+                    found("TFG101", Severity.WARNING)], unsafe_fixes=False) == (
+        "Found 4 findings (1 gradient cut, 2 other errors, 1 warning).")
+    assert summary([found("TFG002", Severity.ERROR)], unsafe_fixes=False) == "Found 1 finding (1 gradient cut, 0 warnings)."

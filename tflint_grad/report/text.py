@@ -27,15 +27,21 @@ def render_errors(errors: list[FileError], sources) -> str:
     return "".join(line + "\n" for line in out)
 
 
+GRADIENT_CUTS = "TFG0"  # the family whose errors are gradient cuts (rules/__init__.py); other errors are counted apart
+
+
 def summary(findings: list[Finding], unsafe_fixes: bool, errors: list[FileError] = ()) -> str:
     """The closing lines.  "All checks passed!" only when nothing was found and
     every file was checked; each hint names the flags that really apply it."""
     failed = _failed(errors)
     if not findings:
         return f"No findings, but {failed}." if errors else "All checks passed!"
-    cuts = sum(f.severity is Severity.ERROR for f in findings)
-    warnings = len(findings) - cuts
-    text = f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({cuts} gradient cut{'s' * (cuts != 1)}, {warnings} warning{'s' * (warnings != 1)})."
+    errors_found = sum(f.severity is Severity.ERROR for f in findings)
+    cuts = sum(f.severity is Severity.ERROR and f.code.startswith(GRADIENT_CUTS) for f in findings)
+    warnings = len(findings) - errors_found
+    others = f", {errors_found - cuts} other error{'s' * (errors_found - cuts != 1)}" if errors_found > cuts else ""
+    text = (f"Found {len(findings)} finding{'s' * (len(findings) != 1)} ({cuts} gradient cut{'s' * (cuts != 1)}"
+            f"{others}, {warnings} warning{'s' * (warnings != 1)}).")
     if errors:
         text += f"\n{failed[0].upper()}{failed[1:]}."
     safe = sum(1 for f in findings if f.fix and f.fix.safe)
