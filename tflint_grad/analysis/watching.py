@@ -14,9 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from ..ir.model import ASSIGN, JOIN, Call, Free, Local, ModuleIR, Result, Scope
+from ..ir.model import ASSIGN, JOIN, Call, Free, Local, Result
 from .backward import ScopeWalk
-from .calls import Resolver
 from .tapes import GradientCall, Tape, call_inputs
 
 PLAIN_TENSOR_MAKERS = frozenset(f"tensorflow.{name}" for name in (
