@@ -78,7 +78,7 @@ class Session:
         roots = list(self.sources) if self.parse_all else demand.roots()
         markers, chosen = checked_markers(self.config.entry_points), set(roots)
         checks = [p for p, source in self.sources.items() if p not in chosen and markers.search(source.text)]
-        return Project(self._parsed(roots, checks), demand=lambda name: self._parsed(demand.files(name)))
+        return Project(self._parsed(roots, checks), demand=lambda name: self._parsed(files) if (files := demand.files(name)) else [])
 
     def _parsed(self, paths: list[str], checks: list[str] = ()) -> list[ModuleIR]:
         """The summaries of ``paths``, in their order; a file that cannot be parsed is an error."""

@@ -58,6 +58,7 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice, Handovers):
         self.handed_to_apis: list = []  # numpy functions passed to callable APIs (handovers.py)
         self.attribute_outputs: dict[Key, set] = defaultdict(set)  # self.X assignments that reach an output (slice.py)
         self.evaluated: set[Key] = set()
+        self.attribute_readers: set[tuple] = set()  # (reader, class path, class id) whose methods it requires
         self.flows: dict[Key, set[int]] = {}  # per scope: the calls whose result reaches a differentiated output
         self.method_names: frozenset[str] | None = None  # every method name a project class defines
         self.tape_objects: dict[tuple, tuple[frozenset, frozenset]] = {}  # (key, block) -> (named, called)

@@ -255,8 +255,10 @@ class Evaluation:
             return EMPTY
         class_key = (module.path, scope.class_id)
         for klass in self.project.class_chain(Definition(module, scope.class_id, True)):
-            for method in klass.klass.methods.values():
-                self.require((klass.module.path, method), key)
+            if (key, klass.module.path, klass.id) not in self.attribute_readers:  # once: require is idempotent
+                self.attribute_readers.add((key, klass.module.path, klass.id))
+                for method in klass.klass.methods.values():
+                    self.require((klass.module.path, method), key)
             assigned = self.class_attributes.get((klass.module.path, klass.id), {})
             if attr in assigned:  # the nearest class that assigns self.attr decides
                 return frozenset({SOURCE}) if assigned[attr] else EMPTY
