@@ -73,7 +73,7 @@ CALLABLE_APIS: tuple[CallableApi, ...] = (
         "recurrent_regularizer", "activity_regularizer", "depthwise_regularizer", "pointwise_regularizer",
     ))),
     CallableApi("builtins.map", (Slot(0, None),), inherit=True),
-    CallableApi("builtins.filter", (Slot(0, None),), inherit=True),
+    CallableApi("builtins.filter", (Slot(0, None),), output=False, inherit=True),  # a predicate: its result selects
     CallableApi("tensorflow.map_fn", (Slot(0, "fn"),), inherit=True),
     CallableApi("tensorflow.vectorized_map", (Slot(0, "fn"),), inherit=True),
     CallableApi("tensorflow.scan", (Slot(0, "fn"),), inherit=True),
