@@ -109,26 +109,3 @@ def cuts_of_every_path(dataflow, key: Key, outputs: tuple, is_cut: Callable[[Cal
             nearest.add(cut.index)
         pending.extend(further)
     return tuple(sorted(nearest))
-
-
-def reads(dataflow, key: Key, deps: tuple, atoms: frozenset) -> bool:
-    """Whether values with dependencies ``deps`` are computed from one of ``atoms`` (variables of that scope)."""
-    module, scope = dataflow.scope_of(key)
-    seen: set = set()
-    stack = list(deps)
-    while stack:
-        atom = stack.pop()
-        if atom in atoms:
-            return True
-        if atom in seen:
-            continue
-        seen.add(atom)
-        kind = type(atom)
-        if kind is Local:
-            stack.extend(scope.definitions[atom.index].deps)
-        elif kind is Free and atom.name in scope.names:
-            stack.extend(scope.all_definitions(atom.name))
-        elif kind is Result:
-            call = dataflow.resolver.call_at(module, scope, atom.index)
-            stack.extend(dataflow._call_inputs(call) if call is not None else ())
-    return False

@@ -157,24 +157,30 @@ class Dataflow(Reach, Evaluation, Sources, OutputSlice, Handovers):
 
     # -- the result ----------------------------------------------------------------
     def depends_on(self, key: Key, deps: tuple, call_index: int) -> bool:
-        """A backward walk within the scope, through definitions and every input of the calls met."""
+        """Whether values with dependencies ``deps`` are computed from a call's result."""
+        return self.reads(key, deps, frozenset({Result(call_index)}))
+
+    def reads(self, key: Key, deps: tuple, atoms: frozenset) -> bool:
+        """Whether values with dependencies ``deps`` are computed from one of ``atoms`` (atoms of that scope):
+        a backward walk within the scope, through definitions and every input of the calls met."""
         module, scope = self.scope_of(key)
         seen: set = set()
         stack = list(deps)
         while stack:
             atom = stack.pop()
+            if atom in atoms:
+                return True
             if atom in seen:
                 continue
             seen.add(atom)
-            if type(atom) is Result:
-                if atom.index == call_index:
-                    return True
+            kind = type(atom)
+            if kind is Local:
+                stack.extend(scope.definitions[atom.index].deps)
+            elif kind is Free and atom.name in scope.names:
+                stack.extend(scope.all_definitions(atom.name))
+            elif kind is Result:
                 call = self.resolver.call_at(module, scope, atom.index)
                 stack.extend(self._call_inputs(call) if call is not None else ())
-            elif type(atom) is Local:
-                stack.extend(scope.definitions[atom.index].deps)
-            elif type(atom) is Free and atom.name in scope.names:
-                stack.extend(scope.all_definitions(atom.name))
         return False
 
     def carries_gradient(self, key: Key, call_index: int) -> bool:

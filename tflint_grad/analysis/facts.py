@@ -25,7 +25,7 @@ from typing import Callable
 from ..ir.model import NO_CONSTANT, Arg, Call, ModuleIR, Result, Scope, positional_args
 from .applied import Applied, applications
 from .calls import slot_argument
-from .cuts import cuts_of_every_path, reads
+from .cuts import cuts_of_every_path
 from .dataflow import Dataflow, RawRoundTrip
 from .entry_returns import closed_over_tensors, ignores_parameters
 from .reach import Reason
@@ -218,7 +218,7 @@ class Facts:
     def reads(self, path: str, scope_id: str, deps: tuple, atoms: frozenset) -> bool:
         """Whether values with dependencies ``deps`` (written in that scope) are computed from one of
         ``atoms`` (the atoms of variables as that scope reads them)."""
-        return reads(self._dataflow, (path, scope_id), deps, atoms)
+        return self._dataflow.reads((path, scope_id), deps, atoms)
 
     def holds_gradient(self, path: str, scope_id: str, deps: tuple) -> bool:
         """Whether a value with these dependencies carries a gradient (False where the scope was never evaluated)."""
